@@ -1,0 +1,1 @@
+"""Sympy derivations, one module per theorem; each ``derive()`` asserts every step it takes."""
