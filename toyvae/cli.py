@@ -37,9 +37,10 @@ def _build_parser() -> argparse.ArgumentParser:
     verify = sub.add_parser("verify", help="run the claim checks and print a table of verdicts")
     verify.add_argument(
         "--only",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="PATTERN",
-        help="claim id or prefix (BS20, NL26.T41) or glob; repeatable",
+        help="claim ids, prefixes (BS20, NL26.T41) or globs; repeatable",
     )
     size = verify.add_mutually_exclusive_group()
     size.add_argument("--quick", dest="profile", action="store_const", const="quick", help="small runs (default)")

@@ -150,7 +150,9 @@ def optimal_radius(R, sigma, D, *, rtol: float = 1e-13) -> np.ndarray:
     var = sigma * sigma
     target = np.log(D * var / (R * R))  # < 0 exactly below the sharp threshold
     out = np.zeros(R.shape)
-    live = target < 0
+    # decide collapse with the very expression of `sharp_threshold`, so that the two agree to the last
+    # bit; where rounding leaves target >= 0 just below it, the bisection returns a ~0 radius
+    live = (sigma < R / np.sqrt(D.astype(np.float64))) & (target < 0)
     if np.any(live):
         nu_l, target_l = nu[live], target[live]
 
