@@ -42,7 +42,8 @@ from __future__ import annotations
 import numpy as np
 
 from toyvae import _validate
-from toyvae.theory.bessel import bessel_i_ratio, log_normalised_bessel_i
+from toyvae.theory.bessel import _log_normalised_bessel_i as log_normalised_bessel_i
+from toyvae.theory.bessel import _log_normalised_bessel_i_step as log_normalised_bessel_i_step
 
 __all__ = [
     "log_marginal",
@@ -107,7 +108,9 @@ def log_marginal_derivative(r, R, sigma, D) -> np.ndarray:
     sigma = _validate.positive("sigma", sigma)
     D = _validate.dimension("D", D)
     var = sigma * sigma
-    return (R * bessel_i_ratio(_order(D), r * R / var) - r) / var
+    a = r * R / var
+    rho = a / (2 * (_order(D) + 1)) * np.exp(log_normalised_bessel_i_step(_order(D), a))  # I_{nu+1} / I_nu
+    return (R * rho - r) / var
 
 
 def sufficient_threshold(R, D) -> np.ndarray:
@@ -157,7 +160,7 @@ def optimal_radius(R, sigma, D, *, rtol: float = 1e-13) -> np.ndarray:
         nu_l, target_l = nu[live], target[live]
 
         def excess(a):  # strictly decreasing in a, from 0 at a = 0 to -inf
-            return log_normalised_bessel_i(nu_l + 1, a) - log_normalised_bessel_i(nu_l, a) - target_l
+            return log_normalised_bessel_i_step(nu_l, a) - target_l
 
         hi = np.log(R[live] ** 2 / var[live])  # log a_max; rho < 1 puts the root below it
         lo = np.full_like(hi, np.log(np.finfo(np.float64).tiny))

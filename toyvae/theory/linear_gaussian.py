@@ -50,14 +50,23 @@ def _x_minus_log1p(x: np.ndarray) -> np.ndarray:
     return np.where(small, series, direct)
 
 
+def _x_minus_log(x: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``x - log s`` for ``s = 1 + x``, both given: ``log1p(x)`` near ``s = 1`` (there ``x = s - 1`` is
+    exact), ``log s`` below ``s = 1/2`` (where ``log1p`` of a rounded ``x`` near -1 loses digits)."""
+    s = np.asarray(s, np.float64)
+    with np.errstate(divide="ignore"):
+        return np.where(s < 0.5, x - np.log(s), _x_minus_log1p(np.where(s < 0.5, 0.0, x)))
+
+
 def g(s) -> np.ndarray:
     """Variance part of the KL for one coordinate: ``g(s) = (s - 1 - log s) / 2`` (NL26 Fig. 1).
 
     ``g(1) = 0``, ``g > 0`` elsewhere, ``g'(s) = (1 - 1/s) / 2``, ``g''(s) = 1 / (2 s^2)``.
-    Evaluated as ``(x - log1p(x)) / 2`` with ``x = s - 1``, accurate also for ``s`` near 1.
+    Evaluated as ``(x - log1p(x)) / 2`` with ``x = s - 1`` (accurate near ``s = 1``), and as
+    ``(x - log s) / 2`` below ``s = 1/2`` (accurate down to the smallest positive ``s``).
     """
     s = _validate.positive("s", s)
-    return 0.5 * _x_minus_log1p(s - 1.0)
+    return 0.5 * _x_minus_log(s - 1.0, s)
 
 
 class KLParts(NamedTuple):
@@ -96,8 +105,8 @@ def expected_distortion(x, mu, s, W, G) -> np.ndarray:
     x = _validate.as_finite("x", x)
     mu = _validate.as_finite("mu", mu)
     s = _validate.nonnegative("s", s)
-    W = np.asarray(W, np.float64)
-    G = np.asarray(G, np.float64)
+    W = _validate.as_finite("W", W)
+    G = _validate.as_finite("G", G)
     residual = x - mu @ W.T
     return np.einsum("...i,ij,...j->...", residual, G, residual) + np.sum(metric_coefficients(W, G) * s, axis=-1)
 
@@ -128,9 +137,11 @@ def optimal_variance_kl(c, beta) -> np.ndarray:
     """
     c = _validate.nonnegative("c", c)
     beta = _validate.positive("beta", beta)
-    # g(s*) with s* - 1 = -2c / (beta + 2c), kept exact for large beta
-    x = -2.0 * c / (np.expand_dims(beta, -1) + 2.0 * c)
-    return 0.5 * np.sum(_x_minus_log1p(x), axis=-1)
+    # g(s*) with s* - 1 = -2c / (beta + 2c), kept exact for large beta; log s* taken from s* itself
+    # when s* is small (1 + x would have lost its relative accuracy)
+    beta = np.expand_dims(beta, -1)
+    x = -2.0 * c / (beta + 2.0 * c)
+    return 0.5 * np.sum(_x_minus_log(x, beta / (beta + 2.0 * c)), axis=-1)
 
 
 def beta_for_variance_kl(c, target: float) -> float:
