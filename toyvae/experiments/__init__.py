@@ -1,0 +1,1 @@
+"""Experiments that train small models and feed the claim checks."""
