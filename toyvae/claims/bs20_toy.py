@@ -12,6 +12,8 @@ import numpy as np
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim
 from toyvae.experiments import toy2d
 
+_Z_SEED = 2.0  # see the tolerance "z_seed" of BS20.T1tab
+
 __all__ = ["check_t1tab", "check_lvae", "check_f4", "check_a2", "check_s32"]
 
 
@@ -35,35 +37,56 @@ def _se(r, name, key="elbo"):
     statement="On the 2-D heteroscedastic toy the held-out ELBO orders LV-VAE > LS-VAE > every "
               "fixed-sigma F-VAE; among fixed sigmas the best is intermediate; F* (sigma fixed at "
               "LS-VAE's final value) is below LS-VAE.",
-    expected=Verdict.CONFIRMED,
-    tolerances=(Tolerance("ordering", 0.0, "orderings of seed means; the seed standard errors are "
-                          "reported beside them, not used to excuse a reversal"),),
-    finding=("Quick profile (3 seeds, 6000 steps, 2 blocks of 64): all four orderings hold in the seed "
-             "means (LV -1.19 > LS -1.24 > best F: F* -1.67, grid best sigma 0.1 -1.75; F* < LS), though "
-             "LV - LS (0.05) is within LV's seed spread (std 0.18); absolute ELBOs differ from the paper's "
-             "(our curve, all constants)."),
+    expected=Verdict.OPEN,
+    tolerances=(Tolerance("z_seed", 2.0, "an ordering counts when the paired (same-seed) ELBO difference "
+                          "exceeds 2 standard errors over seeds (~5% two-sided false call per ordering "
+                          "for normal seed noise); between -2 and 2 it is unresolved, below -2 reversed"),),
+    finding=("Open in the quick profile (3 seeds, 6000 steps, 2 blocks of 64): LS > every F (z=3.2), an "
+             "intermediate best F (sigma 0.1) and F* < LS (z=4.3) hold over seed noise, but LV -1.19 vs LS -1.24 "
+             "is unresolved (paired z=0.4); more seeds (--full: 10) are needed. Absolute ELBOs differ from the "
+             "paper's (our curve, all constants)."),
 )
 def check_t1tab(profile: Profile) -> Outcome:
     r = toy2d.run(profile)
     rows = {row["name"]: row for row in toy2d.table(r)}
     elbo = {n: row["elbo"] for n, row in rows.items()}
+    per_seed = {n: np.asarray(r.metrics[n]["elbo"], np.float64) for n in rows}
     fixed = ["F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01"]
     best_f = max(fixed + ["F*"], key=elbo.get)
     best_grid = max(fixed, key=elbo.get)
-    checks = {
-        "LV > LS": elbo["LV"] > elbo["LS"],
-        "LS > every F": all(elbo["LS"] > elbo[n] for n in fixed + ["F*"]),
-        "best F intermediate": best_grid not in ("F 1", "F 0.01"),
-        "F* < LS": elbo["F*"] < elbo["LS"],
+
+    def paired(a: str, b: str) -> float:
+        """z of the paired difference a - b over seeds (same seed = same init and batches)."""
+        d = per_seed[a] - per_seed[b]
+        if d.size < 2:
+            return float(np.sign(d.mean()) * np.inf) if d.mean() != 0 else 0.0
+        se = d.std(ddof=1) / np.sqrt(d.size)
+        return float(d.mean() / se) if se > 0 else float(np.sign(d.mean()) * np.inf)
+
+    z = {
+        "LV > LS": paired("LV", "LS"),
+        "LS > every F": min(paired("LS", n) for n in fixed + ["F*"]),
+        "best F intermediate": min(paired(best_grid, end) for end in ("F 1", "F 0.01"))
+        if best_grid not in ("F 1", "F 0.01") else -np.inf,
+        "F* < LS": paired("LS", "F*"),
     }
-    verdict = Verdict.CONFIRMED if all(checks.values()) else Verdict.NOT_REPRODUCED
-    held = ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in checks.items())
+    # An ordering holds when the paired difference exceeds 2 standard errors over seeds, is reversed
+    # below -2, and is unresolved in between (too few seeds or too close to call).
+    state = {k: ("holds" if v > _Z_SEED else "REVERSED" if v < -_Z_SEED else "unresolved") for k, v in z.items()}
+    if all(v == "holds" for v in state.values()):
+        verdict = Verdict.CONFIRMED
+    elif any(v == "REVERSED" for v in state.values()):
+        verdict = Verdict.NOT_REPRODUCED
+    else:
+        verdict = Verdict.OPEN
+    held = ", ".join(f"{k}: {state[k]} (z={z[k]:.1f})" for k in z)
     ours = " ".join(f"{n} {elbo[n]:.2f}" for n in ["F 1", "F 0.3", "F 0.1", "F*", "F 0.03", "F 0.01", "LS", "LV"])
     return Outcome(
         verdict=verdict,
         measured={**{f"elbo[{n}]": round(v, 4) for n, v in elbo.items()},
                   **{f"elbo_std[{n}]": round(rows[n]["elbo_std"], 4) for n in rows},
-                  "sigma_star": r.sigma_star, "best_F": best_f, **checks,
+                  "sigma_star": r.sigma_star, "best_F": best_f,
+                  **{f"z[{k}]": v for k, v in z.items()}, **{f"ordering[{k}]": v for k, v in state.items()},
                   "profile": _profile_note(r)},
         paper=dict(toy2d.PAPER_TABLE1, sigma_star=toy2d.PAPER_SIGMA_STAR),
         summary=f"[{_profile_note(r)}] {held}; ELBO {ours}; sigma*={r.sigma_star:.3f} (paper 0.043)",
@@ -157,7 +180,8 @@ def check_f4(profile: Profile) -> Outcome:
                           "0.08-0.12, so 0.1 is 'the same ELBO' at its resolution"),),
     finding=("Quick profile: the F-VAE on LS-VAE's recorded sigma schedule ends at LS's ELBO (-1.246 vs "
              "-1.240, seed s.e. 0.03) while F* ends 0.43 nats below (-1.672): the schedule, not the final "
-             "sigma, matters."),
+             "sigma, matters. (With 4000 quick steps, an earlier setting, the scheduled F-VAE ended beyond "
+             "the 0.1 tolerance: the agreement needs training long enough to follow the schedule.)"),
 )
 def check_a2(profile: Profile) -> Outcome:
     r = toy2d.run(profile)
