@@ -170,7 +170,8 @@ def _bench(args: list[str]) -> int:
         from toyvae import bench
     except ImportError as err:  # the benchmark module is optional in a partial install
         raise UsageError(f"toyvae bench: not available ({err})") from None
-    return int(bench.main(args) or 0)
+    bench.main(args)  # prints its report; returns the numbers for programmatic use
+    return 0
 
 
 if __name__ == "__main__":
