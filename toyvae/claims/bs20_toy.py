@@ -122,7 +122,7 @@ def check_lvae(profile: Profile) -> Outcome:
         measured={"sigma2": sigma**2, "sq_err_per_dim": sq, "max_rel": float(rel.max()),
                   "symbolic": symbolic, "profile": _profile_note(r)},
         paper={"sigma*": toy2d.PAPER_SIGMA_STAR},
-        summary=f"[{_profile_note(r)}] sigma^2 {np.round(sigma**2, 5).tolist()} vs MSE/D "
+        summary=f"[{_profile_note(r)}] sigma^2 {np.round(np.asarray(sigma, np.float64)**2, 5).tolist()} vs MSE/D "
                 f"{np.round(sq, 5).tolist()} (max rel {rel.max():.1%}, tol {tol:.0%}); symbolic: {symbolic}",
     )
 
