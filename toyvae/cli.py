@@ -106,7 +106,8 @@ def _verify(patterns, profile: str, json_path: Path | None, *, progress: bool) -
         f"({profile} profile, {total:.1f} s)"
     )
     for r in failed:
-        print(f"CHANGED {r.claim.id}: measured '{r.outcome.verdict}', registered '{r.claim.expected}'")
+        print(f"CHANGED {r.claim.id}: measured '{r.outcome.verdict}', registered "
+              f"'{r.claim.expected_for(r.profile)}' ({r.profile} profile)")
     if json_path is not None:
         json_path.write_text(json.dumps([r.to_json() for r in results], indent=2) + "\n")
         print(f"wrote {json_path}")
@@ -152,16 +153,19 @@ def _list(*, markdown: bool) -> int:
         return 0
     id_w = max(len(c.id) for c in claims)
     for c in claims:
-        print(f"{c.id:<{id_w}}  {str(c.expected):<14}  {c.source}")
+        full = "" if c.expected_full is None else f" (full: {c.expected_full})"
+        print(f"{c.id:<{id_w}}  {str(c.expected) + full:<32}  {c.source}")
     return 0
 
 
 def claims_markdown(claims) -> str:
     """The README's table of claims and their registered verdicts (a test keeps the two in sync)."""
-    rows = ["| claim | source | verdict | what our checks establish |", "|---|---|---|---|"]
+    rows = ["| claim | source | verdict (quick) | verdict (full) | what our checks establish |",
+            "|---|---|---|---|---|"]
     for c in claims:
         finding = (c.finding or c.statement).replace("|", "\\|").replace("\n", " ")
-        rows.append(f"| {c.id} | {c.source} | {c.expected} | {finding} |")
+        full = "—" if c.expected_full is None else str(c.expected_full)
+        rows.append(f"| {c.id} | {c.source} | {c.expected} | {full} | {finding} |")
     return "\n".join(rows)
 
 

@@ -58,6 +58,7 @@ def _targeted(profile):
     statement="Distortion-targeted training drives the distortion to the target gamma, and its fixed point is a "
     "beta-VAE with beta = (1 - lambda)/lambda (checked through eq. 46 with that beta).",
     expected=Verdict.REFINED,
+    expected_full=Verdict.NOT_REPRODUCED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(
         Tolerance("beta_settled", 0.05, "a run is at its fixed point when beta = (1-lambda)/lambda changed by < 5% over "
                   "the last 10% of steps (lambda's Adam has b1 = 0, so it follows batch noise)"),
@@ -67,7 +68,8 @@ def _targeted(profile):
     ),
     finding="Linear VAEs reach D within 2% of gamma in 250-2800 steps; where beta has settled they sit at a beta-VAE "
     "stationary point with beta = (1-lambda)/lambda (eq. 46 within 4%), but at the smallest target lambda is still "
-    "drifting after 6000 steps (eq. 46 off by 13%), so 'quickly' holds for D, not for the multiplier.",
+    "drifting after 6000 steps (eq. 46 off by 13%), so 'quickly' holds for D, not for the multiplier. Full "
+    "profile: not reproduced: beta settles (drift 1.3%) at gamma = 0.1 yet eq. 46 is off by 17% there.",
 )
 def check_lag(profile: Profile) -> Outcome:
     _, _, rows = _targeted(profile)
@@ -99,6 +101,7 @@ def check_lag(profile: Profile) -> Outcome:
     statement="The rate falls as the distortion target grows, and the ELBO favours high-rate models. ELBO here: "
     "Gaussian decoder with the optimal scalar variance sigma^2 = D/n, ELBO = -(n/2) log(2 pi e D/n) - R.",
     expected=Verdict.REFINED,
+    expected_full=Verdict.REFINED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("monotone", 1e-9, "nats, float64 rounding of the closed forms"),),
     finding="Rate falls with gamma (trained and exact); the exact ELBO never rises with gamma but is flat, equal to the "
     "true log-likelihood E log p(x), for all gamma <= n min(mu) (every component coded), so it favours high rate only weakly.",
@@ -138,6 +141,7 @@ def check_f6(profile: Profile) -> Outcome:
     source="MB Sec. 3 (citing Alemi et al. 2018)",
     statement="The rate E_x KL(q(z|x) || p(z)) upper-bounds I_q(X; Z), with equality iff q(z) = p(z).",
     expected=Verdict.CONFIRMED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("mc_sigmas", 4.0, "patch models: I estimated by Monte Carlo; the bound may be exceeded by "
                           "at most 4 se"),),
     finding="Rate >= I_q for every trained linear VAE (exact) and for the patch VAEs (Monte Carlo), with equality exactly "

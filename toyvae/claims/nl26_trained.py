@@ -37,6 +37,7 @@ def _quick(profile: Profile) -> bool:
     statement="A linear-Gaussian VAE trained by gradient descent has posterior variances s_i = beta/(beta + 2 c_i) "
     "with c_i = (W^T G W)_ii of its trained decoder; eq. 44 holds on the trained model.",
     expected=Verdict.CONFIRMED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(
         Tolerance("max_abs_log_ratio", T46_TOL, "Adam with one reparameterised sample per point: the loss in log s has "
                   "curvature beta/2 (0.025 at beta=0.05), so gradient noise leaves a few-percent error after 3000 steps"),
@@ -86,6 +87,7 @@ def check_t46_trained(profile: Profile) -> Outcome:
     statement="D = 16, W = I: at a common variance-KL an isotropic metric gives equal per-dimension posterior std, "
     "an anisotropic metric a spread of stds (closed form and trained linear VAE).",
     expected=Verdict.CONFIRMED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(
         Tolerance("iso_A_post_trained", 1e-3, "trained isotropic case: A_post should be 0; 1e-3 allows the "
                   "few-percent Adam noise in log s (variance of ~0.01 errors is 1e-4)"),
@@ -126,6 +128,7 @@ def _random_psd(rng, n):
     "d_phi <= L^2 d_pix, hence R_phi(L^2 D) <= R_pix(D). Checked exactly on Gaussian sources with quadratic "
     "distortions (random PSD metrics; linear feature maps) and pointwise for the nonlinear edge-feature network.",
     expected=Verdict.CONFIRMED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("rate_slack", 1e-10, "water-filling in float64; rates of O(10) nats round at ~1e-14"),),
     finding="No violation of the RD ordering in 200 random Gaussian/metric pairs at 12 distortions each, with a the "
     "smallest constant with G2 <= a G1; in the equality case G2 = a G1 the bound is tight and 0.9 a violates it.",
@@ -204,10 +207,13 @@ def _decreasing(v, tol=0.0):
     "as lambda grows: (a) quadratic edge-feature metric on the linear-Gaussian model (closed form, trained); "
     "(b) nonlinear VAE on image patches with a 1-Lipschitz edge-feature network; (c) hinge adversarial term.",
     expected=Verdict.REFINED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("monotone", 0.0, "strict decrease between consecutive lambdas (0, .25, .5, .75, 1)"),),
     finding="Exact for quadratic metrics dominated by pixel SSE (||F|| <= 1); on patches the rate falls from lambda=0 to "
     "lambda>=0.75 but not monotonically, and the fall is carried by the shrinking pixel weight: at equal pixel weight "
-    "the neural term adds rate, and a feature map with ||F|| = 2 makes the closed-form rate non-monotone.",
+    "the neural term adds rate, and a feature map with ||F|| = 2 makes the closed-form rate non-monotone. Full "
+    "profile (longer training): confirmed on patches too (feature 4.24/3.73/3.15/2.00/0.00, adversarial "
+    "4.24/3.72/3.28/2.91/0.01), still at or above the pixel-only controls.",
 )
 def check_c1(profile: Profile) -> Outcome:
     quick = _quick(profile)
@@ -253,11 +259,13 @@ def check_c1(profile: Profile) -> Outcome:
     "A_post) than pixel loss on anisotropic data, more so as lambda grows. A_post = Var_i log s_i; linear models: "
     "s does not depend on x; patches: mean over x of Var_i log s_i(x) ('mean_of_variances').",
     expected=Verdict.OPEN,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("rate_match", 0.5, "nats: GECO holds the batch KL at 5 nats by dual ascent; 0.5 nats (10%) "
                           "is the accepted mismatch of a run at the end of training"),),
     finding="Linear-Gaussian at 3 nats: A_post falls from 1.10 (pixel) to 0.13 (edges) in closed form and in trained "
     "models; on patches at a GECO-held 5 nats the drop from lambda=0 to 0.5 is within noise (one seed) and lambda=1 "
-    "misses the rate target, so the nonlinear case stays open.",
+    "misses the rate target, so the nonlinear case stays open in the quick profile. Full profile: confirmed, "
+    "A_post 2.17 -> 1.73 from lambda 0 to 0.5 at 5.0/4.96 nats (z = 25); lambda = 1 still misses the rate.",
 )
 def check_c2(profile: Profile) -> Outcome:
     quick = _quick(profile)

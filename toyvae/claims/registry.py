@@ -6,8 +6,10 @@ A *claim* is one statement from a source paper (or one of ours), with
 - its ``source`` (paper plus theorem, equation or figure),
 - a ``statement`` in our own words,
 - a ``check``: a function ``check(profile) -> Outcome`` that *measures* and returns numbers,
-- the ``expected`` verdict: the verdict our measurements gave when the check was written. A run
-  whose verdict differs from it is a regression (or a discovery) and makes `toyvae verify` exit 1,
+- the ``expected`` verdict: the verdict our measurements gave in the quick profile when the check was
+  written, and ``expected_full`` the one the full (paper-scale) profile gave, where it differs or where
+  it has been run. A run whose verdict differs from its profile's is a regression (or a discovery) and
+  makes `toyvae verify` exit 1,
 - its ``tolerances``, each with the reason for its size.
 
 Checks register themselves with the :func:`claim` decorator when their module is imported;
@@ -105,6 +107,13 @@ class Claim:
     check: Callable[[Profile], Outcome]
     tolerances: tuple[Tolerance, ...] = ()
     finding: str = ""  # one sentence: what our measurements establish (README table)
+    expected_full: Verdict | None = None  # verdict of the full profile, when it was run; None: as quick
+
+    def expected_for(self, profile: Profile) -> Verdict:
+        """The registered verdict of ``profile`` (the full profile falls back to the quick one)."""
+        if Profile(profile) == Profile.FULL and self.expected_full is not None:
+            return self.expected_full
+        return self.expected
 
 
 @dataclasses.dataclass(frozen=True)
@@ -118,8 +127,8 @@ class Result:
 
     @property
     def ok(self) -> bool:
-        """True when the measured verdict is the expected one."""
-        return self.outcome.verdict == self.claim.expected
+        """True when the measured verdict is the one registered for this profile."""
+        return self.outcome.verdict == self.claim.expected_for(self.profile)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,7 +136,7 @@ class Result:
             "source": self.claim.source,
             "statement": self.claim.statement,
             "verdict": str(self.outcome.verdict),
-            "expected_verdict": str(self.claim.expected),
+            "expected_verdict": str(self.claim.expected_for(self.profile)),
             "ok": self.ok,
             "summary": self.outcome.summary,
             "measured": _jsonable(self.outcome.measured),
@@ -157,6 +166,7 @@ def claim(
     expected: Verdict | str,
     tolerances: tuple[Tolerance, ...] = (),
     finding: str = "",
+    expected_full: Verdict | str | None = None,
 ) -> Callable[[Callable[[Profile], Outcome]], Callable[[Profile], Outcome]]:
     """Register ``check`` as the check of claim ``id`` (decorator)."""
 
@@ -171,6 +181,7 @@ def claim(
             check=check,
             tolerances=tuple(tolerances),
             finding=finding,
+            expected_full=None if expected_full is None else Verdict(expected_full),
         )
         return check
 

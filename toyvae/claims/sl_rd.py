@@ -31,6 +31,7 @@ def _parts(spec, params, k):
     statement="beta sweeps of trained VAEs lie on or above the exact rate-distortion curve of a Gaussian source "
     "(reverse water-filling over the metric-weighted spectrum), and approach it at the optimum.",
     expected=Verdict.CONFIRMED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("below_curve", 1e-9, "nats; exact float64 evaluation of the trained parameters, rounding only"),),
     finding="All 15 trained linear VAEs (6 betas with G = I, 9 with other metrics) lie on or above their exact R(D); "
     "the gap closes to <1% of the rate where training has converged (beta >= 0.05).",
@@ -64,6 +65,7 @@ def check_rd(profile: Profile) -> Outcome:
     statement="E_x KL(q(z|x) || p(z)) = I_q(x; z) + KL(q(z) || p(z)): exactly for linear-Gaussian VAEs (closed form, "
     "and by Monte Carlo), and by Monte Carlo with error bars for a nonlinear VAE trained on image patches.",
     expected=Verdict.CONFIRMED,
+    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(
         Tolerance("closed_form_rel", 1e-10, "three closed forms in float64 with log-determinants of 8x8 matrices"),
         Tolerance("mc_sigmas", MC_K, "Monte Carlo: |estimate - exact| <= 4 se (two-sided normal tail 6e-5)"),
@@ -118,6 +120,7 @@ def check_surgery(profile: Profile) -> Outcome:
     statement="KL(q(z) || p(z)) shrinks as beta grows. Measured on nonlinear VAEs trained on image patches (Monte Carlo "
     "over the empirical aggregated posterior); for the linear-Gaussian optimum it is exactly 0 for every beta.",
     expected=Verdict.REFINED,
+    expected_full=Verdict.REFINED,  # paper-scale run on an H100, 2026-11-23 (results/)
     tolerances=(Tolerance("mc_sigmas", 2.0, "a rise between neighbouring betas, or the fall from the smallest to the "
                           "largest beta, counts when it exceeds 2 se of the difference (Monte Carlo, 2000 draws)"),),
     finding="On patches KL(q(z)||p) falls from 10.2 to 0.17 nats as beta goes 0.1 -> 3 (flat within noise between 0.3 "
