@@ -9,7 +9,6 @@ The number behind it: the R/sigma at which the column-wise argmax on the grid le
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.theory import hypersphere as hs  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 D = 2
 TOP = 4.0  # both axes run to R/sigma = r/sigma = 4, as in the paper's figure
@@ -45,11 +45,7 @@ def compute(n: int) -> dict:
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0, help="unused: the figure is deterministic")
-    p.add_argument("--quick", action="store_true", help="400 x 400 grid instead of 2000 x 2000")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="unused: the figure is deterministic", quick_help="400 x 400 grid instead of 2000 x 2000")
     n = 400 if args.quick else 2000
     res = compute(n)
 

@@ -5,7 +5,6 @@ Prints the measured noise standard deviation per region next to the configured o
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -16,16 +15,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.engine import HeteroscedasticCurve  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 REGIONS = ("moderate", "small", "large")
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--quick", action="store_true", help="fewer points")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, quick_help="fewer points")
     data = HeteroscedasticCurve()
     n = 3000 if args.quick else 20000
     x, region, t = (np.asarray(a) for a in data.sample_labelled(jax.random.PRNGKey(args.seed), n))

@@ -8,7 +8,6 @@ reconstructions to the data, and of generated samples and means to the noiseless
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +20,7 @@ import numpy as np  # noqa: E402
 from toyvae.claims.registry import Profile  # noqa: E402
 from toyvae.engine import generate, reconstruct  # noqa: E402
 from toyvae.experiments import toy2d  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 ORDER = ["F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01", "F*", "F sched", "LS", "LV"]
 
@@ -33,11 +33,7 @@ def distance_to_curve(data, pts: np.ndarray) -> np.ndarray:
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0, help="index of the training seed shown")
-    p.add_argument("--quick", action="store_true", help="the quick profile (else the full one)")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="index of the training seed shown", quick_help="the quick profile (else the full one)")
     result = toy2d.run(Profile.QUICK if args.quick else Profile.FULL)
     k = args.seed % len(result.plan.seeds)
     data = result.data

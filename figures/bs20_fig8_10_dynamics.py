@@ -8,7 +8,6 @@ of each, and sigma at 0, 25, 50, 75 and 100 % of training.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from toyvae.claims.registry import Profile  # noqa: E402
 from toyvae.experiments import toy2d  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 
 def _smooth(v, w=20):
@@ -26,11 +26,7 @@ def _smooth(v, w=20):
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0, help="index of the training seed whose losses are shown")
-    p.add_argument("--quick", action="store_true", help="the quick profile (else the full one)")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="index of the training seed whose losses are shown", quick_help="the quick profile (else the full one)")
     result = toy2d.run(Profile.QUICK if args.quick else Profile.FULL)
     k = args.seed % len(result.plan.seeds)
     every = result.phase1.config.record_every

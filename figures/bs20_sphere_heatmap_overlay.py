@@ -12,7 +12,6 @@ warm starts, LS-VAEs at their learned sigma), each at (R/sigma, radius/sigma) of
 
 from __future__ import annotations
 
-import argparse
 import math
 import pathlib
 
@@ -25,6 +24,7 @@ import numpy as np  # noqa: E402
 from toyvae.claims.registry import Profile  # noqa: E402
 from toyvae.experiments import sphere as sp  # noqa: E402
 from toyvae.theory import hypersphere as hs  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 __all__ = ["main", "numbers", "heatmap"]
 
@@ -81,11 +81,7 @@ def plot(d: dict, path: pathlib.Path, title: str) -> None:
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out/figures", help="output directory")
-    parser.add_argument("--seed", type=int, default=0, help="root PRNG seed of the training runs")
-    parser.add_argument("--quick", action="store_true", help="quick profile (small nets, short runs)")
-    args = parser.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="root PRNG seed of the training runs", quick_help="quick profile (small nets, short runs)")
     profile = Profile.QUICK if args.quick else Profile.FULL
     d = numbers(profile, args.seed)
     out = pathlib.Path(args.out)

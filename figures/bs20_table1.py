@@ -6,7 +6,6 @@ Ours are nats per point with all constants; the paper's curve and constants are 
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -17,14 +16,11 @@ import numpy as np  # noqa: E402
 
 from toyvae.claims.registry import Profile  # noqa: E402
 from toyvae.experiments import toy2d  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 
 def main(argv=None) -> list[dict]:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0, help="unused: the table averages over the profile's seeds")
-    p.add_argument("--quick", action="store_true", help="the quick profile (else the full, paper-scale one)")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="unused: the table averages over the profile's seeds", quick_help="the quick profile (else the full, paper-scale one)")
     result = toy2d.run(Profile.QUICK if args.quick else Profile.FULL)
     rows = toy2d.table(result)
     print(f"Table 1 ({len(result.plan.seeds)} seeds, {result.plan.steps} steps, "

@@ -10,7 +10,6 @@ paper's MNIST numbers in the title (their constants differ; compare directions).
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +21,7 @@ import numpy as np  # noqa: E402
 from toyvae.claims.registry import Profile  # noqa: E402
 from toyvae.engine import generate, reconstruct  # noqa: E402
 from toyvae.experiments import digits  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 N_SHOW = 10
 
@@ -37,11 +37,7 @@ def _strip(ax, images: np.ndarray, label: str):
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0, help="index of the training seed shown")
-    p.add_argument("--quick", action="store_true", help="the quick profile (else the full one)")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="index of the training seed shown", quick_help="the quick profile (else the full one)")
     result = digits.run(Profile.QUICK if args.quick else Profile.FULL)
     res = result.runs["raw"]
     k = args.seed % len(result.plan.seeds)

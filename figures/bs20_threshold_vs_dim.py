@@ -9,7 +9,6 @@ each lies from the sharp one, relative to it, next to the grid resolution.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.theory import hypersphere as hs  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 R = 1.0
 HALF_WIDTH = 0.02  # the sigma grid spans t = sigma sqrt(D) / R in [1 - 0.02, sqrt(D / (D - 1)) + 0.02]
@@ -43,11 +43,7 @@ def locate_threshold(D: int, n_sigma: int, n_r: int) -> dict:
 
 
 def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="out/figures")
-    p.add_argument("--seed", type=int, default=0, help="unused: the figure is deterministic")
-    p.add_argument("--quick", action="store_true", help="12 dimensions and coarser grids")
-    args = p.parse_args(argv)
+    args = figure_arguments(__doc__, argv, seed_help="unused: the figure is deterministic", quick_help="12 dimensions and coarser grids")
     if args.quick:
         dims = [2, 3, 5, 10, 20, 50, 100, 300, 1000, 3000, 10000]
         n_sigma, n_r = 801, 300

@@ -9,8 +9,6 @@ sweep at a matched rate of 3 nats, pixel metric (lambda = 0) vs edge-feature met
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 
 import matplotlib
 
@@ -20,14 +18,11 @@ import numpy as np  # noqa: E402
 
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
+from toyvae.figure_cli import figure_arguments  # noqa: E402
 
 
 def main(argv=None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out/figures"))
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--quick", action="store_true")
-    args = parser.parse_args(argv)
+    args = figure_arguments(__doc__, argv)
 
     r = lv.fig13_experiment(args.quick, args.seed)
     spec, params, _ = lv.shared_sweep(args.quick, args.seed)
