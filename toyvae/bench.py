@@ -4,18 +4,26 @@ Model: the paper's (Berger & Sebag 2020, Sec. 4.1) residual MLP encoder and deco
 200 units, batch 100, 2-D data, Adam. Measured, side by side (the machine may be shared, so only
 ratios taken in the same run mean anything):
 
-1. the matrix-product limit: the same forward and backward products of one training step alone,
-   in numpy float32 (per layer: Y = X W^T forward; dX = dY W and dW = dY^T X backward);
+1. the matrix-product limit: the model's forward and backward products of one training step alone,
+   in numpy float32 (per layer, its own weights: Y = X W^T forward; dX = dY W and dW = dY^T X
+   backward), best of one BLAS thread and the default;
 2. our engine, one model: steps/s of the jitted ``lax.scan`` program (compilation excluded);
-3. our engine, the Table 1 program: 8 settings x 10 seeds = 80 models in one vmapped scan,
-   as model-steps/s (per-model throughput);
+3. our engine, the Table 1 program: 8 settings x 10 seeds = 80 models in one program, as
+   model-steps/s (per-model throughput);
 4. PyTorch eager, the same model and Adam, one model (skipped with a message if torch is absent).
+
+All four are measured in ``--rounds`` back-to-back rounds; the ratios are medians over rounds.
+The references (1 and 4) run in fresh interpreters, apart from the engine's process.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import json
 import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -23,9 +31,18 @@ import numpy as np
 __all__ = ["main", "numpy_matmul_steps_per_s", "engine_steps_per_s", "torch_steps_per_s"]
 
 
-def numpy_matmul_steps_per_s(width=200, depth=4, batch=100, seconds=3.0, threads: int | None = None) -> float:
-    """Steps/s allowed by the 200x200 products of one fwd+bwd step alone (numpy float32).
+def numpy_matmul_steps_per_s(width=200, depth=4, batch=100, seconds=3.0, threads: int | None = None,
+                             reuse: bool = False, data_dim: int = 2, latent_dim: int = 2) -> float:
+    """Steps/s allowed by the matrix products of one forward+backward step alone (numpy float32).
 
+    The products are the model's own: encoder and decoder, each with its lifting layer, 2 x depth
+    width x width layers and its read-out, every layer with its own weight matrix. Forward keeps
+    each layer's input; backward computes, layer by layer in reverse, the weight gradient
+    dW = dY^T A and the input gradient dA = dY W.
+
+    ``reuse=True`` instead repeats one width x width product triple with a single weight matrix
+    and activation (the first version of this benchmark): everything then stays in the L1/L2
+    caches, so it is an upper bound rather than the model's products.
     ``threads``: BLAS threads (threadpoolctl, shipped with scikit-learn); None leaves the default.
     On a busy machine a multi-threaded BLAS can spin-wait badly, so :func:`main` takes the best
     of 1 thread and the default.
@@ -34,24 +51,63 @@ def numpy_matmul_steps_per_s(width=200, depth=4, batch=100, seconds=3.0, threads
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=threads, user_api="blas"):
-            return numpy_matmul_steps_per_s(width, depth, batch, seconds, None)
+            return numpy_matmul_steps_per_s(width, depth, batch, seconds, None, reuse, data_dim, latent_dim)
     rng = np.random.default_rng(0)
-    w = rng.standard_normal((width, width), dtype=np.float32)
-    x = rng.standard_normal((batch, width), dtype=np.float32)
-    n_layers = 2 * depth * 2  # two products per block, encoder and decoder
+
+    def layers(n_in, n_out):  # weight matrices (out, in) of one residual MLP
+        shapes = [(width, n_in)] + [(width, width)] * (2 * depth) + [(n_out, width)]
+        return [(rng.standard_normal(sh) / np.sqrt(sh[1])).astype(np.float32) for sh in shapes]
+
+    encoder, decoder = layers(data_dim, 2 * latent_dim), layers(latent_dim, 2 * data_dim)
+    x = rng.standard_normal((batch, data_dim), dtype=np.float32)
+
+    def forward(weights, h, inputs):
+        for w in weights:
+            inputs.append(h)
+            h = h @ w.T
+        return h
+
+    def backward(weights, g, inputs):
+        for w, a in zip(reversed(weights), reversed(inputs)):
+            _ = g.T @ a  # weight gradient
+            g = g @ w  # input gradient
+        return g
 
     def step():
-        for _ in range(n_layers):
-            y = x @ w.T  # forward
-            _ = y @ w  # backward: input gradient
-            _ = y.T @ x  # backward: weight gradient
+        enc_in, dec_in = [], []
+        out = forward(encoder, x, enc_in)  # (batch, 2 latent): mean and log-variance
+        recon = forward(decoder, out[:, :latent_dim], dec_in)
+        g_z = backward(decoder, recon, dec_in)  # gradient at z, shape (batch, latent)
+        backward(encoder, np.concatenate([g_z, g_z], axis=1), enc_in)
 
-    step()
+    def step_reused():
+        w, a = encoder[1], rng.standard_normal((batch, width), dtype=np.float32)
+        for _ in range(4 * depth):  # two width x width layers per block, encoder and decoder
+            y = a @ w.T
+            _ = y @ w
+            _ = y.T @ a
+
+    fn = step_reused if reuse else step
+    fn()
     n, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
-        step()
+        fn()
         n += 1
     return n / (time.perf_counter() - start)
+
+
+_COMPILED: set = set()
+
+
+def _in_subprocess(function: str, **kwargs) -> float | None:
+    """``function(**kwargs)`` of this module, run in a fresh interpreter.
+
+    The references run apart from the engine's process: BLAS and OpenMP worker threads that keep
+    spinning after numpy's or PyTorch's products would otherwise slow the engine measured next.
+    """
+    code = f"import json, toyvae.bench as b; print(json.dumps(b.{function}(**json.loads({json.dumps(json.dumps(kwargs))}))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def engine_steps_per_s(n_settings=1, n_seeds=1, steps=200, width=200, depth=4) -> float:
@@ -64,7 +120,9 @@ def engine_steps_per_s(n_settings=1, n_seeds=1, steps=200, width=200, depth=4) -
     settings = ([Setting.fixed(s) for s in (1.0, 0.3, 0.1, 0.043, 0.03, 0.01)]
                 + [Setting.scalar(), Setting.vector()])[:n_settings]
     seeds = list(range(n_seeds))
-    train(cfg, HeteroscedasticCurve(), settings, seeds, progress=False)  # compile (cached)
+    if (cfg, n_settings, n_seeds) not in _COMPILED:  # compile once (the jit cache keeps it)
+        train(cfg, HeteroscedasticCurve(), settings, seeds, progress=False)
+        _COMPILED.add((cfg, n_settings, n_seeds))
     start = time.perf_counter()
     res = train(cfg, HeteroscedasticCurve(), settings, seeds, progress=False)
     jax.block_until_ready(res.params)
@@ -125,7 +183,7 @@ def _torch_rate(torch, width, depth, batch, steps) -> float:
     for _ in range(5):
         step()
     n, start = 0, time.perf_counter()
-    while n < steps and (n < 3 or time.perf_counter() - start < 10.0):  # at most ~10 s
+    while n < steps and (n < 3 or time.perf_counter() - start < 5.0):  # at most ~5 s
         step()
         n += 1
     return n / (time.perf_counter() - start)
@@ -135,28 +193,50 @@ def main(argv=None) -> dict:
     p = argparse.ArgumentParser(prog="toyvae bench", description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=int, default=300, help="timed steps of the single-model runs")
     p.add_argument("--table-steps", type=int, default=30, help="timed steps of the 80-model program")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds of (limit, engine) measurements; the ratios reported are medians")
     args = p.parse_args(argv)
+    if min(args.steps, args.table_steps, args.rounds) < 1:
+        p.error("--steps, --table-steps and --rounds must be positive")
+    import jax
+
     print("model: 4 residual blocks of 200 (encoder and decoder), batch 100, Adam; float32")
     load = os.getloadavg()[0]
-    print(f"load average {load:.1f} on {os.cpu_count()} cores" +
+    print(f"load average {load:.1f} on {os.cpu_count()} cores; JAX devices: {len(jax.devices())} "
+          f"x {jax.default_backend()}" +
           ("  (the machine is busy: absolute numbers are low, compare the ratios)" if load > 1.5 else ""))
-    limits = {"default threads": numpy_matmul_steps_per_s(), "1 thread": numpy_matmul_steps_per_s(threads=1)}
-    limit = max(limits.values())
-    print(f"numpy matrix products alone : {limit:8.1f} steps/s (the practical limit; "
-          + ", ".join(f"{k} {v:.1f}" for k, v in limits.items()) + ")")
-    single = engine_steps_per_s(steps=args.steps)
-    print(f"engine, 1 model             : {single:8.1f} steps/s = {single / limit:.2f} x matmul limit")
-    table = engine_steps_per_s(n_settings=8, n_seeds=10, steps=args.table_steps)
-    print(f"engine, 80 models (Table 1) : {table:8.1f} model-steps/s = {table / single:.2f} x single model "
-          f"= {table / limit:.2f} x matmul limit")
-    rates = [torch_steps_per_s(steps=args.steps), torch_steps_per_s(steps=args.steps, threads=1)]  # default, 1
-    torch_rate = None if rates[0] is None else max(rates)
-    if torch_rate is None:
-        print("PyTorch eager reference     : skipped (torch is not installed; pip install torch)")
+    upper = _in_subprocess("numpy_matmul_steps_per_s", seconds=1.0, reuse=True)
+    has_torch = importlib.util.find_spec("torch") is not None
+    rows = []
+    for r in range(args.rounds):  # references and engine measured back to back: load drifts cancel
+        lim_default = _in_subprocess("numpy_matmul_steps_per_s", seconds=1.0)
+        lim_one = _in_subprocess("numpy_matmul_steps_per_s", seconds=1.0, threads=1)
+        single = engine_steps_per_s(steps=args.steps)
+        table = engine_steps_per_s(n_settings=8, n_seeds=10, steps=args.table_steps)
+        torch_rate = (max(_in_subprocess("torch_steps_per_s", steps=args.steps),
+                          _in_subprocess("torch_steps_per_s", steps=args.steps, threads=1))
+                      if has_torch else float("nan"))
+        rows.append((max(lim_default, lim_one), lim_one, single, table, torch_rate))
+        print(f"round {r + 1}: numpy products {lim_default:6.1f} steps/s (default threads), {lim_one:6.1f} "
+              f"(1 thread); engine 1 model {single:6.1f} steps/s, 80 models {table:6.1f} model-steps/s; "
+              f"PyTorch eager {torch_rate:6.1f} steps/s (best of default threads and 1)")
+    limit, lim_one, single, table, torch_rate = (float(np.median(c)) for c in zip(*rows))
+    ratio = lambda i, j: float(np.median([row[i] / row[j] for row in rows]))  # noqa: E731
+    print(f"numpy products alone (limit): {limit:7.1f} steps/s (best of 1 thread and the default; one "
+          f"reused matrix, cache-resident: {upper:.1f})")
+    print(f"engine, 1 model             : {single:7.1f} steps/s = {ratio(2, 0):.2f} x limit "
+          f"({ratio(2, 1):.2f} x the 1-thread limit)")
+    print(f"engine, 80 models (Table 1) : {table:7.1f} model-steps/s = {ratio(3, 2):.2f} x single model "
+          f"= {ratio(3, 0):.2f} x limit")
+    if has_torch:
+        print(f"PyTorch eager, 1 model      : {torch_rate:7.1f} steps/s; engine / torch = {ratio(2, 4):.2f}")
     else:
-        print(f"PyTorch eager, 1 model      : {torch_rate:8.1f} steps/s (best of default threads "
-              f"{rates[0]:.1f} and 1 thread {rates[1]:.1f}); engine / torch = {single / torch_rate:.2f}")
-    return {"load": load, "matmul_limit": limit, "single": single, "table_per_model": table, "torch": torch_rate}
+        torch_rate = None
+        print("PyTorch eager reference     : skipped (torch is not installed; pip install torch)")
+    print("(medians over rounds; ratios are medians of per-round ratios)")
+    return {"load": load, "matmul_limit": limit, "matmul_limit_1thread": lim_one, "single": single,
+            "table_per_model": table, "single_vs_limit": ratio(2, 0), "table_vs_single": ratio(3, 2),
+            "torch": torch_rate, "engine_vs_torch": ratio(2, 4) if has_torch else None}
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The jitted VAE engine: residual-MLP Gaussian VAEs trained many at once on CPU.
+"""The jitted VAE engine: residual-MLP Gaussian VAEs trained many at once, on every CPU core.
 
 Public API (everything else is private):
 
@@ -13,11 +13,15 @@ Public API (everything else is private):
 
       result = train(config, sampler, settings, seeds, checkpoint=None, progress=True)
 
-  which trains len(settings) x len(seeds) models as ONE vmapped, ``lax.scan``-ned program and
-  returns a :class:`TrainResult` (params with leading axes (setting, seed), loss / distortion /
-  rate / sigma histories). Same seed => same initial weights and batches in every setting;
-  same seed on the same machine => bit-identical results; NaN/inf raises
+  which trains len(settings) x len(seeds) models as ONE compiled program (a ``lax.scan`` of steps
+  for one model, applied to all of them by :func:`~toyvae.engine.parallel.map_models`: the models
+  spread over the CPU cores, vmapped in cache-sized groups on each) and returns a
+  :class:`TrainResult` (params with leading axes (setting, seed), loss / distortion / rate / sigma
+  histories). Same seed => same initial weights and batches in every setting; the same call on
+  the same machine => bit-identical results; NaN/inf raises
   :class:`NonFiniteLossError` naming setting, seed and step; ``checkpoint=path.npz`` resumes.
+* Parallelism (``engine.parallel``): :func:`map_models` (one-model function -> all models, over
+  devices and vmapped groups); its docstring has the measurements behind the layout.
 * Metrics (``engine.metrics``): :func:`evaluate` (held-out ELBO, IWAE_k, rate, distortion,
   squared error per dimension, nats per point with all constants), :func:`reconstruct`,
   :func:`generate`.
@@ -32,6 +36,7 @@ Example (issue 4, fixed-sigma VAEs on a sphere for a sigma grid)::
 from toyvae.engine.data import HeteroscedasticCurve, SphereUniform
 from toyvae.engine.decoders import Mode, init_vae, negative_elbo
 from toyvae.engine.metrics import evaluate, final_sigma, generate, reconstruct
+from toyvae.engine.parallel import map_models
 from toyvae.engine.train import (
     NonFiniteLossError,
     Setting,
@@ -53,6 +58,7 @@ __all__ = [
     "NonFiniteLossError",
     "train",
     "default_cache_dir",
+    "map_models",
     "evaluate",
     "final_sigma",
     "generate",

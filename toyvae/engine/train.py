@@ -1,9 +1,11 @@
 """Training: many VAEs (settings x seeds) as ONE compiled program, many steps per call.
 
 ``train(config, sampler, settings, seeds)`` trains ``len(settings) * len(seeds)`` models. The
-models are stacked on a leading axis and one Adam step of all of them is ``jax.vmap`` of the
-one-model step; ``lax.scan`` runs ``config.chunk`` steps per call of the jitted program, and a
-Python loop over chunks drives the progress bar, the non-finite guard and the checkpoints.
+models are stacked on a leading axis. The program is written for one model, a ``lax.scan`` of
+``config.chunk`` Adam steps, and applied to all of them by ``engine.parallel.map_models``
+(models spread over the CPU cores as devices, vmapped in small groups on each: see there for
+the measurements behind that layout). A Python loop over chunks drives the progress bar, the
+non-finite guard and the checkpoints.
 
 Randomness: model (setting s, seed k) initialises its parameters from ``PRNGKey(seed)`` and
 draws its data and reparameterisation noise at step t from ``fold_in(data_key(seed), t)``.
@@ -30,6 +32,7 @@ import optax
 from tqdm.auto import tqdm
 
 from toyvae.engine.decoders import Mode, init_vae, negative_elbo
+from toyvae.engine.parallel import map_models
 
 __all__ = [
     "VAEConfig",
@@ -205,18 +208,22 @@ def _init(init_keys, config: VAEConfig) -> TrainState:
     return jax.vmap(one)(init_keys)
 
 
-@functools.partial(jax.jit, static_argnames=("config", "sampler", "length"), donate_argnums=(0,))
+@functools.partial(jax.jit, static_argnames=("config", "sampler", "length", "group"),
+                   donate_argnums=(0,))
 def _run_chunk(state: TrainState, start, modes, sigmas, kl_weights, data_keys, *,
-               config: VAEConfig, sampler: Callable, length: int):
-    """``length`` Adam steps of every model, from global step ``start``: one compiled scan."""
+               config: VAEConfig, sampler: Callable, length: int, group):
+    """``length`` Adam steps of every model, from global step ``start``: one compiled program.
+
+    Written for one model (a ``lax.scan`` over steps) and applied to all of them by
+    :func:`~toyvae.engine.parallel.map_models` (devices x vmapped groups).
+    """
     opt = _optimizer(config)
 
-    def model_step(params, opt_state, t, mode, sigma_row, kl_weight, data_key):
+    def model_step(params, opt_state, t, mode, given, kl_weight, data_key):
         key = jax.random.fold_in(data_key, t)
         x_key, eps_key = jax.random.split(key)
         x = sampler(x_key, config.batch)
         eps_keys = jax.random.split(eps_key, config.batch)
-        given = sigma_row[t - start]
 
         def batch_loss(p):
             loss, aux = jax.vmap(negative_elbo, in_axes=(None, 0, 0, None, None, None, None))(
@@ -227,17 +234,20 @@ def _run_chunk(state: TrainState, start, modes, sigmas, kl_weights, data_keys, *
         updates, opt_state = opt.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, jnp.stack([loss, dist, rate, sig])
 
-    all_models = jax.vmap(model_step, in_axes=(0, 0, None, 0, 0, 0, 0))
+    def one_model(model):
+        params, opt_state, mode, sigma_row, kl_weight, data_key = model
 
-    def scan_step(carry, i):
-        params, opt_state = carry
-        params, opt_state, rec = all_models(params, opt_state, start + i, modes, sigmas,
-                                            kl_weights, data_keys)
-        return (params, opt_state), rec
+        def scan_step(carry, i):
+            params, opt_state, rec = model_step(*carry, start + i, mode, sigma_row[i], kl_weight,
+                                                data_key)
+            return (params, opt_state), rec
 
-    (params, opt_state), recs = jax.lax.scan(scan_step, (state.params, state.opt_state),
-                                             jnp.arange(length))
-    return TrainState(params, opt_state), recs  # recs: (length, models, 4)
+        (params, opt_state), recs = jax.lax.scan(scan_step, (params, opt_state), jnp.arange(length))
+        return params, opt_state, recs
+
+    params, opt_state, recs = map_models(
+        one_model, (state.params, state.opt_state, modes, sigmas, kl_weights, data_keys), group=group)
+    return TrainState(params, opt_state), recs  # recs: (models, length, 4)
 
 
 def _program_key(config: VAEConfig) -> VAEConfig:
@@ -276,7 +286,8 @@ def _load(path: Path, template: TrainState, fingerprint: str):
 
 def train(config: VAEConfig, sampler: Callable, settings: Sequence[Setting], seeds: Sequence[int],
           *, checkpoint: str | os.PathLike | None = None, progress: bool = True,
-          stop_after: int | None = None, desc: str = "train") -> TrainResult:
+          stop_after: int | None = None, desc: str = "train", group: int | None | str = "auto",
+          ) -> TrainResult:
     """Train every (setting, seed) pair as one vmapped, scanned program.
 
     Args:
@@ -287,6 +298,9 @@ def train(config: VAEConfig, sampler: Callable, settings: Sequence[Setting], see
             fingerprint (config, sampler, settings, seeds) matches.
         progress: show a tqdm bar over steps.
         stop_after: stop after this many steps (a simulated interruption, for tests).
+        group: models vmapped together on one device (``engine.parallel.map_models``); "auto"
+            fits a group's state in the cache on a CPU (1 model of the paper's size) and takes
+            all of a device's models on a GPU. It changes speed, and rounding, not the function.
 
     Raises:
         NonFiniteLossError: a loss became NaN or infinite (message: setting, seed, step).
@@ -323,13 +337,13 @@ def train(config: VAEConfig, sampler: Callable, settings: Sequence[Setting], see
             length = min(config.chunk, config.steps - step)
             state, recs = _run_chunk(state, jnp.int32(step), modes, sigmas[:, step:step + length],
                                      kl_weights, data_keys, config=_program_key(config),
-                                     sampler=sampler, length=length)
-            recs = np.asarray(recs)  # (length, models, 4)
-            _guard(recs[:, :, 0], step, settings, seeds)
+                                     sampler=sampler, length=length, group=group)
+            recs = np.asarray(recs)  # (models, length, 4)
+            _guard(recs[:, :, 0].T, step, settings, seeds)
             usable = length - length % config.record_every
-            blocks = recs[:usable].reshape(-1, config.record_every, n_set * n_seed, 4).mean(axis=1)
+            blocks = recs[:, :usable].reshape(n_set * n_seed, -1, config.record_every, 4).mean(axis=2)
             r0 = step // config.record_every
-            history[:, r0:r0 + blocks.shape[0]] = blocks.transpose(1, 0, 2)
+            history[:, r0:r0 + blocks.shape[1]] = blocks
             step += length
             bar.update(length)
             if path is not None:

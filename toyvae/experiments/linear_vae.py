@@ -25,6 +25,7 @@ import numpy as np
 import optax
 
 from toyvae import _validate
+from toyvae.engine.parallel import map_models
 
 __all__ = [
     "LinearVAEConfig",
@@ -127,12 +128,13 @@ def _train(chol, Gs, betas, keys, W0, config: LinearVAEConfig, d: int):
         (params, _), losses = jax.lax.scan(step, (params, state), jax.random.split(run_key, config.steps))
         return params, losses
 
-    return jax.vmap(one)(Gs, betas, keys, W0)
+    return map_models(lambda a: one(*a), (Gs, betas, keys, W0), group=None)
 
 
 def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: int | None = None, seed: int = 0,
           W_init=None) -> tuple[LinearVAE, np.ndarray]:
-    """Train one linear VAE per configuration ``(Gs[k], betas[k])`` in one vmapped, scanned, jitted call.
+    """Train one linear VAE per configuration ``(Gs[k], betas[k])`` in one scanned, jitted call
+    (configurations vmapped and spread over the CPU cores by ``engine.parallel.map_models``).
 
     Args:
         Sigma: data covariance (n x n).
@@ -358,7 +360,7 @@ def _train_targeted(chol, gammas, keys, config: TargetedConfig):
                                                   jax.random.split(run_key, config.steps))
         return params, trace
 
-    return jax.vmap(one)(gammas, keys)
+    return map_models(lambda a: one(*a), (gammas, keys), group=None)
 
 
 def train_distortion_targeted(Sigma, gammas, config: TargetedConfig = TargetedConfig(), *, seed: int = 0):

@@ -39,6 +39,7 @@ import numpy as np
 import optax
 
 from toyvae.data import patches
+from toyvae.engine.parallel import map_models
 
 __all__ = [
     "NeuralConfig",
@@ -195,7 +196,7 @@ def _train(data, F, settings: Setting, keys, config: NeuralConfig):
         (params, _, log_beta), trace = jax.lax.scan(step, (params, state, log_beta), jax.random.split(run_key, config.steps))
         return params, jnp.exp(log_beta), trace
 
-    return jax.vmap(one)(settings, keys)
+    return map_models(lambda a: one(*a), (settings, keys), group=None)
 
 
 def train(settings: Setting, config: NeuralConfig = NeuralConfig(), *, seed: int = 0):

@@ -29,8 +29,9 @@ initialisation, radius ~0.1 R) and from a *warm* start (the first third of the s
 ``sigma = 0.5 R/sqrt(D)``, where the model learns a sphere of radius ~0.9 R), because a run that
 ends near 0 from a cold start may only have failed to leave 0; two learned-sigma LS-VAEs (BS20 eq.
 10) start at 0.5 and 2 times R/sqrt(D). All of it, times the seeds, is ONE compiled program:
-parameters stacked on a leading axis, ``jax.vmap`` over rows, ``lax.scan`` over steps, with the
-prior radius recorded at 12 checkpoints. Data: ``R = sqrt(D)`` by default, so every coordinate has
+rows stacked on a leading axis and spread over the CPU cores by ``engine.parallel.map_models``
+(vmapped on each: the models are small), ``lax.scan`` over steps, with the prior radius recorded
+at 12 checkpoints. Data: ``R = sqrt(D)`` by default, so every coordinate has
 unit variance and the sharp threshold is ``sigma = 1`` for every ``D``.
 
 The model pieces are the engine's (``toyvae.engine.decoders``: ``init_vae``, ``negative_elbo``,
@@ -51,6 +52,7 @@ import numpy as np
 import optax
 
 from toyvae import _validate
+from toyvae.engine.parallel import map_models
 from toyvae.claims.registry import Profile
 from toyvae.engine import decoders
 from toyvae.engine.data import SphereUniform
@@ -201,7 +203,7 @@ def collapsed(prior_radius, R, fraction: float = COLLAPSE_FRACTION) -> np.ndarra
 
 
 # ------------------------------------------------------------------------------------------------
-# Training: one compiled, vmapped program per (D, capacity)
+# Training: one compiled program per (D, capacity), rows mapped by engine.parallel.map_models
 # ------------------------------------------------------------------------------------------------
 
 # Learned sigma is floored (engine convention, decoders.floored_sigma): sigma > 0.01 per coordinate
@@ -263,7 +265,7 @@ def _train_program(keys, modes, sigmas, warm_sigmas, *, D: int, R: float, cap: C
         (final, _), trajectory = jax.lax.scan(chunk, (params, state), steps)
         return params, final, trajectory
 
-    return jax.vmap(one)(keys, modes, sigmas, warm_sigmas)
+    return map_models(lambda a: one(*a), (keys, modes, sigmas, warm_sigmas), group=None)
 
 
 @functools.partial(jax.jit, static_argnames=("D", "R", "n"))
