@@ -102,8 +102,8 @@ _COMPILED: set = set()
 def _in_subprocess(function: str, **kwargs) -> float | None:
     """``function(**kwargs)`` of this module, run in a fresh interpreter.
 
-    The references run apart from the engine's process: BLAS and OpenMP worker threads that keep
-    spinning after numpy's or PyTorch's products would otherwise slow the engine measured next.
+    The references run apart from the engine's process, so that BLAS or OpenMP worker threads
+    left by numpy's or PyTorch's products cannot compete with the engine measured next.
     """
     code = f"import json, toyvae.bench as b; print(json.dumps(b.{function}(**json.loads({json.dumps(json.dumps(kwargs))}))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
