@@ -212,8 +212,10 @@ def test_bad_input_names_the_parameter():
 
 def test_bench_pieces_run():
     """The benchmark's measurements run (no timing asserted: speed is measured, never tested)."""
-    from toyvae.bench import numpy_matmul_steps_per_s, torch_steps_per_s
+    from toyvae.bench import _in_subprocess, numpy_matmul_steps_per_s, torch_steps_per_s
 
     assert numpy_matmul_steps_per_s(width=16, depth=1, batch=8, seconds=0.05, threads=1) > 0
+    assert numpy_matmul_steps_per_s(width=16, depth=1, batch=8, seconds=0.05, reuse=True) > 0
+    assert _in_subprocess("numpy_matmul_steps_per_s", width=16, depth=1, batch=8, seconds=0.05) > 0
     rate = torch_steps_per_s(width=16, depth=1, batch=8, steps=3)
     assert rate is None or rate > 0

@@ -105,8 +105,9 @@ def _in_subprocess(function: str, **kwargs) -> float | None:
     The references run apart from the engine's process, so that BLAS or OpenMP worker threads
     left by numpy's or PyTorch's products cannot compete with the engine measured next.
     """
-    code = f"import json, toyvae.bench as b; print(json.dumps(b.{function}(**json.loads({json.dumps(json.dumps(kwargs))}))))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = "import json, sys, toyvae.bench as b; print(json.dumps(getattr(b, sys.argv[1])(**json.loads(sys.argv[2]))))"
+    out = subprocess.run([sys.executable, "-c", code, function, json.dumps(kwargs)],
+                         capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -288,7 +288,7 @@ def train(config: VAEConfig, sampler: Callable, settings: Sequence[Setting], see
           *, checkpoint: str | os.PathLike | None = None, progress: bool = True,
           stop_after: int | None = None, desc: str = "train", group: int | None | str = "auto",
           ) -> TrainResult:
-    """Train every (setting, seed) pair as one vmapped, scanned program.
+    """Train every (setting, seed) pair as one compiled program (engine.parallel.map_models over the models).
 
     Args:
         config: the shared static configuration.

@@ -23,8 +23,9 @@ combination ``lambda d_neural + (1 - lambda) d_pix``).
   multiplier updated after every step by dual ascent in log space,
   ``log beta <- clip(log beta + eta * (KL_batch - R_target), -10, 5)`` with ``eta = 0.005``.
 
-Every configuration is a row of a :class:`Setting` array; all of them train together, ``vmap`` over
-configurations, ``lax.scan`` over Adam steps.
+Every configuration is a row of a :class:`Setting` array; all of them train together,
+``engine.parallel.map_models`` over configurations (vmapped, spread over the CPU cores), ``lax.scan``
+over Adam steps.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ sigma, init 1); LV-VAE (learned sigma(z)); F*-VAE (sigma fixed at LS-VAE's final
 for App. A.2, an F-VAE whose sigma follows LS-VAE's recorded trajectory ("F sched").
 
 Two compiled programs: phase 1 trains the seven settings that need nothing from another run
-(7 x seeds models in one vmapped scan); phase 2 trains F* and F sched (2 x seeds), whose sigma
+(7 x seeds models in one compiled program); phase 2 trains F* and F sched (2 x seeds), whose sigma
 is the geometric mean over seeds of LS-VAE's final sigma and of its recorded trajectory.
 All settings with the same seed share initial weights and batches.
 
