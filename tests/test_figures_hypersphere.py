@@ -7,29 +7,21 @@ resolution, and differ from the paper's sufficient one wherever the grid resolve
 
 from __future__ import annotations
 
-import importlib.util
 import pathlib
 
 import pytest
 
-FIGURES = pathlib.Path(__file__).resolve().parents[1] / "figures"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from figure_scripts import run_quick  # tests/figure_scripts.py
 
 
 @pytest.fixture(scope="module")
 def heatmap(tmp_path_factory):
-    return _load("bs20_fig2_heatmap").main(["--quick", "--out", str(tmp_path_factory.mktemp("fig"))])
+    return run_quick("bs20_fig2_heatmap", tmp_path_factory.mktemp("fig"))
 
 
 @pytest.fixture(scope="module")
 def thresholds(tmp_path_factory):
-    return _load("bs20_threshold_vs_dim").main(["--quick", "--out", str(tmp_path_factory.mktemp("fig"))])
+    return run_quick("bs20_threshold_vs_dim", tmp_path_factory.mktemp("fig"))
 
 
 def test_heatmap_argmax_leaves_zero_at_sharp_threshold(heatmap):

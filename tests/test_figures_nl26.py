@@ -1,6 +1,5 @@
 """The NL26 / SL figure scripts in quick mode: each writes its PNG and the numbers behind it are right."""
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -8,18 +7,11 @@ import pytest
 
 from toyvae.theory import linear_gaussian as lg
 
-FIGURES = Path(__file__).resolve().parent.parent / "figures"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from figure_scripts import run_quick  # tests/figure_scripts.py
 
 
 def test_fig13_matched_rate(tmp_path):
-    out = _load("nl26_fig13_matched_rate").main(["--quick", "--out", str(tmp_path)])
+    out = run_quick("nl26_fig13_matched_rate", tmp_path)
     assert Path(out["png"]).is_file()
     std = np.array(out["std_closed"])
     # both at the same variance-KL (Theorem 41), 4 nats
@@ -31,7 +23,7 @@ def test_fig13_matched_rate(tmp_path):
 
 
 def test_rate_distortion_figure(tmp_path):
-    out = _load("sl_rate_distortion").main(["--quick", "--out", str(tmp_path)])
+    out = run_quick("sl_rate_distortion", tmp_path)
     assert Path(out["png"]).is_file()
     rate, curve = np.array(out["rate"]), np.array(out["curve_at_distortion"])
     assert np.all(rate >= curve - 1e-9)  # on or above the exact curve
@@ -40,11 +32,11 @@ def test_rate_distortion_figure(tmp_path):
 
 @pytest.mark.slow  # trains the shared nonlinear runs (about a minute); paper_checks covers the same numbers
 def test_rate_and_anisotropy_vs_lambda(tmp_path):
-    out = _load("nl26_rate_vs_lambda").main(["--quick", "--out", str(tmp_path)])
+    out = run_quick("nl26_rate_vs_lambda", tmp_path)
     assert Path(out["png"]).is_file()
     assert np.all(np.diff(out["linear_closed"]) < 0)  # ||F|| <= 1: G_lambda decreases in Loewner order
     assert out["patch_feature"][-1] < out["patch_feature"][0]
-    out = _load("nl26_anisotropy_vs_lambda").main(["--quick", "--out", str(tmp_path)])
+    out = run_quick("nl26_anisotropy_vs_lambda", tmp_path)
     assert Path(out["png"]).is_file()
     assert np.all(np.diff(out["linear_closed"]) < 0)
     np.testing.assert_allclose(out["linear_trained"], out["linear_closed"], atol=0.1)

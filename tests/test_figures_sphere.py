@@ -6,7 +6,6 @@ figures (and the BS20 sphere claims, when run in the same process) share one set
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import pathlib
 
@@ -15,26 +14,19 @@ import pytest
 
 from toyvae.theory import hypersphere as hs
 
-FIGURES = pathlib.Path(__file__).resolve().parents[1] / "figures"
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from figure_scripts import run_quick  # tests/figure_scripts.py
 
 
 @pytest.fixture(scope="module")
 def radius_figure(tmp_path_factory):
     out = tmp_path_factory.mktemp("fig")
-    return _load("bs20_sphere_radius").main(["--quick", "--out", str(out)])
+    return run_quick("bs20_sphere_radius", out)
 
 
 @pytest.fixture(scope="module")
 def heatmap_figure(tmp_path_factory):
     out = tmp_path_factory.mktemp("fig")
-    return _load("bs20_sphere_heatmap_overlay").main(["--quick", "--out", str(out)])
+    return run_quick("bs20_sphere_heatmap_overlay", out)
 
 
 def test_radius_figure_numbers(radius_figure):

@@ -5,23 +5,13 @@ They share the per-process cached quick run of toyvae.experiments.toy2d (also us
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-FIGURES = Path(__file__).resolve().parents[1] / "figures"
-
-
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, FIGURES / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+from figure_scripts import run_quick  # tests/figure_scripts.py
 
 
 def test_fig3_data(tmp_path):
-    out = _load("bs20_fig3_data").main(["--quick", "--out", str(tmp_path)])
+    out = run_quick("bs20_fig3_data", tmp_path)
     assert (tmp_path / "bs20_fig3_data.png").exists()
     n_region = out["n"] / 3
     for s, m in zip(out["noise"], out["measured_noise"]):
@@ -29,7 +19,7 @@ def test_fig3_data(tmp_path):
 
 
 def test_table1(tmp_path):
-    rows = _load("bs20_table1").main(["--quick", "--out", str(tmp_path)])
+    rows = run_quick("bs20_table1", tmp_path)
     assert (tmp_path / "bs20_table1.png").exists()
     names = [r["name"] for r in rows]
     assert names[:8] == ["F 1", "F 0.3", "F 0.1", "F*", "F 0.03", "F 0.01", "LS", "LV"]
@@ -39,7 +29,7 @@ def test_table1(tmp_path):
 
 
 def test_fig4_reconstructions(tmp_path):
-    nums = _load("bs20_fig4_reconstructions").main(["--quick", "--out", str(tmp_path)])
+    nums = run_quick("bs20_fig4_reconstructions", tmp_path)
     assert (tmp_path / "bs20_fig4_reconstructions.png").exists()
     # the paper's qualitative picture: reconstruction error falls as the fixed sigma falls ...
     errs = [nums[n]["recon_error"] for n in ("F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01")]
@@ -49,7 +39,7 @@ def test_fig4_reconstructions(tmp_path):
 
 
 def test_fig8_10_dynamics(tmp_path):
-    nums = _load("bs20_fig8_10_dynamics").main(["--quick", "--out", str(tmp_path)])
+    nums = run_quick("bs20_fig8_10_dynamics", tmp_path)
     assert (tmp_path / "bs20_fig8_10_dynamics.png").exists()
     q = nums["LS_sigma_quarters"]
     assert q[0] > 0.5 and q[-1] < q[0]  # LS-VAE starts near sigma = 1 and learns a smaller sigma
