@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from toyvae.claims.registry import Profile  # noqa: E402
+from toyvae.profiles import Profile  # noqa: E402
 from toyvae.experiments import sphere as sp  # noqa: E402
 from toyvae.theory import hypersphere as hs  # noqa: E402
 from toyvae.figure_cli import figure_arguments  # noqa: E402

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from toyvae.claims.registry import Profile  # noqa: E402
+from toyvae.profiles import Profile  # noqa: E402
 from toyvae.experiments import toy2d  # noqa: E402
 from toyvae.figure_cli import figure_arguments  # noqa: E402
 

@@ -21,12 +21,16 @@ from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.experiments import neural_losses as nl  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
 from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.profiles import Profile  # noqa: E402
 
 
 def main(argv=None) -> dict:
-    args = figure_arguments(__doc__, argv)
+    args = figure_arguments(__doc__, argv, seed_help="first training seed (the plan's seeds are SEED, SEED+1, ...; "
+                            "0 gives the runs behind the verdicts); trained points are shown for this first seed")
+    profile = Profile.QUICK if args.quick else Profile.FULL
 
-    spec, params, _ = lv.shared_sweep(args.quick, args.seed)
+    sweep = lv.shared_sweep(profile, args.seed)
+    spec, params = sweep.spec, lv.LinearVAE(*(a[:, 0] for a in sweep.params))  # the first seed
     n = spec.Sigma.shape[0]
     F = lv.difference_features(n)
     lams = spec.lambdas
@@ -38,11 +42,11 @@ def main(argv=None) -> dict:
 
     trained = np.array([rd.linear_vae_parts(rd.LinearVAEParams(params.A[k], np.exp(params.log_s[k]), params.W[k]),
                                             spec.Sigma, spec.Gs[k]).rate for k in range(spec.c1.start, spec.c1.stop)])
-    runs = nl.shared_runs(args.quick, args.seed)
-    rate = lambda k: nl.evaluate(runs.params, k, runs.eval_x)["rate"]  # noqa: E731
+    runs = nl.shared_runs(profile, args.seed)
+    rate = lambda k: nl.evaluate(runs, k, 0)["rate"]  # noqa: E731
     feat = np.array([rate(k) for k in range(runs.feature.start, runs.feature.stop)])
     adv = np.array([feat[0]] + [rate(k) for k in range(runs.adversarial.start, runs.adversarial.stop)])
-    beta_ctrl = {float(runs.settings.beta[k]): rate(k) for k in range(runs.betas.start, runs.betas.stop)}
+    beta_ctrl = {float(runs.settings["beta"][k]): rate(k) for k in range(runs.betas.start, runs.betas.stop)}
     control = np.array([feat[0], np.nan, beta_ctrl[0.6], beta_ctrl[1.2], np.nan])  # beta/(1-lambda) = 0.6, 1.2
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))

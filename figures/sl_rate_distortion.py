@@ -15,12 +15,16 @@ import numpy as np  # noqa: E402
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
 from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.profiles import Profile  # noqa: E402
 
 
 def main(argv=None) -> dict:
-    args = figure_arguments(__doc__, argv)
+    args = figure_arguments(__doc__, argv, seed_help="first training seed (the plan's seeds are SEED, SEED+1, ...; "
+                            "0 gives the runs behind the verdicts); trained points are shown for this first seed")
+    profile = Profile.QUICK if args.quick else Profile.FULL
 
-    spec, params, _ = lv.shared_sweep(args.quick, args.seed)
+    sweep = lv.shared_sweep(profile, args.seed)
+    spec, params = sweep.spec, lv.LinearVAE(*(a[:, 0] for a in sweep.params))  # the first seed
     n = spec.Sigma.shape[0]
     mu = rd.metric_weighted_spectrum(spec.Sigma, np.eye(n))
     curve = rd.reverse_water_filling(mu, np.geomspace(1e-4, mu.max(), 300))

@@ -19,7 +19,7 @@ from scipy.stats import norm
 
 from toyvae.data.images import load_digits01
 from toyvae.engine import Mode, Setting, VAEConfig, evaluate, train
-from toyvae.engine.decoders import decode, encode
+from toyvae.models.mlp_vae import decode, encode
 from toyvae.experiments import digits
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"

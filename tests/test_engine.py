@@ -20,6 +20,7 @@ from toyvae.engine import (
     VAEConfig,
     evaluate,
     init_vae,
+    negative_elbo,
     train,
 )
 from toyvae.engine.metrics import point_bounds
@@ -52,16 +53,49 @@ def test_determinism_and_common_random_numbers():
     for x, y in zip(jax.tree_util.tree_leaves(a.params), jax.tree_util.tree_leaves(b.params)):
         np.testing.assert_array_equal(np.asarray(x), np.asarray(y))  # bit-identical
     assert not np.array_equal(np.asarray(a.params["dec"]["w1"]), np.asarray(c.params["dec"]["w1"]))
-    # the same seed inside a larger vmapped program gives the same model as alone: the vmap does
-    # not couple models (equal up to float32 reassociation of the batched products)
-    d = train(TINY, DATA, [Setting.fixed(0.3), Setting.fixed(0.1)], seeds=[0, 3], progress=False)
-    np.testing.assert_allclose(np.asarray(d.params["dec"]["w1"][1, 1]), np.asarray(a.params["dec"]["w1"][0, 0]),
-                               atol=1e-4)  # 200 Adam steps amplify 1e-7 rounding differences
-    # the grouping of models per device changes the loop, not the function (same tolerance);
-    # d used "auto", which vmaps all of a device's models when they are as small as TINY's
-    e = train(TINY, DATA, [Setting.fixed(0.3), Setting.fixed(0.1)], seeds=[0, 3], progress=False, group=1)
-    np.testing.assert_allclose(np.asarray(e.params["dec"]["w1"]), np.asarray(d.params["dec"]["w1"]), atol=1e-4)
-    np.testing.assert_allclose(e.history["loss"], d.history["loss"], rtol=1e-4)
+    # Across programs (a model alone vs. inside a larger one, or vmapped in groups of another
+    # size) the compiled kernels differ, so trained numbers agree only to rounding, which training
+    # then amplifies by an amount that depends on the XLA build (1.8e-3 after 200 Adam steps with
+    # jax 0.10.2). What the engine promises is that the grouping computes the same FUNCTION:
+    # test_grouping_computes_the_same_loss_and_gradients checks that invariant directly.
+
+
+def _grads_under_grouping(group):
+    """Loss and gradients of 4 models (2 settings x 2 seeds) on one batch, mapped with ``group``."""
+    from toyvae.engine.parallel import map_models
+
+    keys = jax.vmap(jax.random.PRNGKey)(jnp.arange(4))
+    params = jax.vmap(lambda k: init_vae(k, 2, 2, 16, 1, 1e-3))(keys)
+    x = DATA(jax.random.PRNGKey(9), 100)
+    eps = jax.random.split(jax.random.PRNGKey(10), 100)
+    sigmas = jnp.array([0.3, 0.3, 0.1, 0.1], jnp.float32)
+
+    def one(args):
+        p, sigma = args
+
+        def loss(q):
+            out = jax.vmap(negative_elbo, in_axes=(None, 0, 0, None, None, None, None))(
+                q, x, eps, int(Mode.GIVEN), sigma, 1.0, 1e-3)
+            return jnp.mean(out[0])
+
+        return jax.value_and_grad(loss)(p)
+
+    return jax.jit(lambda a: map_models(one, a, group=group))((params, sigmas))
+
+
+def test_grouping_computes_the_same_loss_and_gradients():
+    """group=1, group=2 and all-at-once: the same loss and gradients up to float32 rounding of one pass."""
+    ref_loss, ref_grads = _grads_under_grouping(None)
+    for group in (1, 2):
+        loss, grads = _grads_under_grouping(group)
+        # Reassociated float32 sums over a batch of 100 and 16-wide products: relative error of a
+        # few ulps (1.2e-7 each) per term; 1e-5 of the largest entry bounds it with a wide margin,
+        # while a coupling between models or a wrong model order would show at O(1).
+        np.testing.assert_allclose(np.asarray(loss), np.asarray(ref_loss), rtol=1e-5)
+        for g, r in zip(jax.tree_util.tree_leaves(grads), jax.tree_util.tree_leaves(ref_grads)):
+            g, r = np.asarray(g), np.asarray(r)
+            scale = np.max(np.abs(r), axis=tuple(range(1, r.ndim)), keepdims=True) if r.ndim > 1 else np.abs(r)
+            assert np.all(np.abs(g - r) <= 1e-5 * scale), float(np.max(np.abs(g - r) / (scale + 1e-30)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,3 +253,11 @@ def test_bench_pieces_run():
     assert _in_subprocess("numpy_matmul_steps_per_s", width=16, depth=1, batch=8, seconds=0.05) > 0
     rate = torch_steps_per_s(width=16, depth=1, batch=8, steps=3)
     assert rate is None or rate > 0
+
+
+def test_depth_zero_networks_train_on_every_device_layout():
+    """depth = 0 (lift and read-out only) gives empty stacked block weights; mapping models must cope."""
+    res = train(VAEConfig(width=8, depth=0, steps=20, chunk=10), DATA, [Setting.fixed(0.1)], seeds=[0, 1],
+                progress=False)
+    assert res.params["enc"]["w1"].shape == (1, 2, 0, 8, 8)
+    assert np.all(np.isfinite(res.history["loss"]))

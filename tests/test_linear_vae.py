@@ -32,8 +32,9 @@ def test_training_reaches_eq46_and_the_water_filling_optimum():
     Sigma = np.diag([2.0, 0.5, 0.1])
     Gs = np.array([np.eye(n), np.diag([0.5, 1.0, 2.0])])
     betas = np.array([0.1, 0.4])
-    params, losses = lv.train(Sigma, Gs, betas, lv.LinearVAEConfig(steps=2000, batch=128), seed=3)
-    assert losses.shape == (2, 2000) and np.all(np.isfinite(losses))
+    out = lv.train(Sigma, Gs, betas, lv.LinearVAEConfig(steps=2000, batch=128), seeds=[3])
+    assert out.fit.history["loss"].shape == (2, 1, 200) and np.all(np.isfinite(out.fit.history["loss"]))
+    params = lv.LinearVAE(*(a[:, 0] for a in out.params))
     for k in range(2):
         s = np.exp(params.log_s[k])
         c = lg.metric_coefficients(params.W[k], Gs[k])
@@ -47,9 +48,19 @@ def test_training_reaches_eq46_and_the_water_filling_optimum():
 
 
 def test_fixed_decoder_stays_fixed():
-    params, _ = lv.train(np.eye(2), np.array([np.eye(2)]), np.array([0.5]),
-                         lv.LinearVAEConfig(steps=50, batch=16, train_decoder=False), W_init=np.eye(2))
-    np.testing.assert_array_equal(params.W[0], np.eye(2))
+    out = lv.train(np.eye(2), np.array([np.eye(2)]), np.array([0.5]),
+                   lv.LinearVAEConfig(steps=50, batch=16, train_decoder=False), seeds=[0, 1], W_init=np.eye(2))
+    np.testing.assert_array_equal(out.params.W[0, 0], np.eye(2))
+    np.testing.assert_array_equal(out.params.W[0, 1], np.eye(2))
+
+
+def test_nan_guard_stops_a_diverging_linear_vae():
+    """A step size of 1e6 (issue 9: once returned NaN parameters silently) now stops with setting, seed and step."""
+    from toyvae.engine import NonFiniteLossError
+
+    with pytest.raises(NonFiniteLossError, match=r"setting '0', seed 0, at step \d+|non-finite parameters"):
+        lv.train(np.eye(2), np.array([np.eye(2)]), np.array([0.5]),
+                 lv.LinearVAEConfig(steps=100, batch=16, learning_rate=1e6, final_fraction=1.0), seeds=[0])
 
 
 def test_sweep_helpers():
@@ -60,6 +71,13 @@ def test_sweep_helpers():
     mu = np.array([1.0, 0.3, 0.01])
     beta = lv.matched_rate_beta(mu, 1.5)
     assert float(rd.reverse_water_filling(mu, beta / 2).rate) == pytest.approx(1.5, abs=1e-10)
+
+
+def test_distortion_targeted_training_stops_on_nan():
+    from toyvae.engine import NonFiniteLossError
+
+    with pytest.raises(NonFiniteLossError, match="seed 0"):
+        lv.train_distortion_targeted(np.eye(2), [0.5], lv.TargetedConfig(steps=100, model_learning_rate=1e6))
 
 
 def test_bad_inputs():

@@ -29,3 +29,15 @@ def test_surgery_monte_carlo_known_cases():
     r = nl.surgery_monte_carlo(mu, np.full((100, 4), 1e-4), seed=0)
     assert abs(r["mutual_information"] - np.log(100)) < 1e-3
     assert abs(r["rate_mc"] - r["rate_exact"]) < 4 * r["rate_mc_se"]
+
+
+def test_neural_loss_training_stops_on_nan():
+    """The patch VAE (feature, adversarial and GECO settings) goes through the engine's non-finite guard."""
+    import pytest
+
+    from toyvae.engine import NonFiniteLossError
+
+    settings = {"lam_feature": [0.5], "lam_adversarial": [0.0], "beta": [0.3], "geco": [1.0], "rate_target": [3.0]}
+    config = nl.NeuralConfig(steps=100, batch=8, learning_rate=1e6, n_train=200, n_eval=10, seeds=(0,))
+    with pytest.raises(NonFiniteLossError, match="seed 0"):
+        nl.train(settings, config)

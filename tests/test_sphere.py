@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import optimize, stats
 
-from toyvae.engine import decoders
+from toyvae.models import mlp_vae as decoders
 from toyvae.experiments import sphere as sp
 from toyvae.theory import hypersphere as hs
 

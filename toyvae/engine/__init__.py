@@ -1,66 +1,76 @@
-"""The jitted VAE engine: residual-MLP Gaussian VAEs trained many at once, on every CPU core.
+"""The training engine: ONE loop (``fit``) that trains every model of the package.
 
 Public API (everything else is private):
 
-* Data (``engine.data``): samplers ``sample(key, n) -> (n, D)``, hashable frozen dataclasses:
-  :class:`HeteroscedasticCurve` (Berger & Sebag 2020, Fig. 3, our curve) and
-  :class:`SphereUniform` (S_{D-1}(R), Thm 1). Any hashable callable of that signature works.
-* Model (``engine.decoders``, ``engine.nets``): :class:`Mode` of the decoder sigma (GIVEN,
-  SCALAR = LS-VAE, VECTOR = LV-VAE), :func:`negative_elbo` of one example, :func:`init_vae`.
-* Training (``engine.train``): :class:`VAEConfig` (frozen: sizes, steps, lr, batch, sigma floor,
-  chunk), :class:`Setting` (``Setting.fixed(sigma, kl_weight=...)``, ``.scalar()``,
-  ``.vector()``, ``.scheduled(sigmas)``), and
-
-      result = train(config, sampler, settings, seeds, checkpoint=None, progress=True)
-
-  which trains len(settings) x len(seeds) models as ONE compiled program (a ``lax.scan`` of steps
-  for one model, applied to all of them by :func:`~toyvae.engine.parallel.map_models`: the models
-  spread over the CPU cores, vmapped in cache-sized groups on each) and returns a
-  :class:`TrainResult` (params with leading axes (setting, seed), loss / distortion / rate / sigma
-  histories). Same seed => same initial weights and batches in every setting; the same call on
-  the same machine => bit-identical results; NaN/inf raises
-  :class:`NonFiniteLossError` naming setting, seed and step; ``checkpoint=path.npz`` resumes.
-* Parallelism (``engine.parallel``): :func:`map_models` (one-model function -> all models, over
-  devices and vmapped groups); its docstring has the measurements behind the layout.
-* Metrics (``engine.metrics``): :func:`evaluate` (held-out ELBO, IWAE_k, rate, distortion,
-  squared error per dimension, nats per point with all constants), :func:`reconstruct`,
+* The contract (``engine.program``): :class:`Program`, one model's training as pure functions
+  ``init / sample / loss / optimizer`` (+ optional ``post``, ``probe``); :func:`batch_mean` turns a
+  one-example loss into a batch loss.
+* The loop (``engine.fit``): ``fit(program, knobs, seeds, shared, *, steps, ...) -> Fit`` trains
+  settings x seeds with common random numbers, over the devices (``layout="models"``: models
+  spread over the CPU cores and vmapped in cache-sized groups; ``"data"``: one model's batch split
+  over accelerators), in ``lax.scan`` chunks, with histories, probes, parameter averaging, the
+  non-finite guard (:class:`NonFiniteLossError` names setting, seed and step), checkpoint/resume
+  (bit-identical; :class:`CheckpointError` for an unreadable file) and a progress bar.
+  :func:`stack_knobs` builds knobs; :func:`apply_models` evaluates a one-model function on every
+  trained model.
+* Targets as components (``engine.objectives``): :func:`distortion_target` (MB's Lagrangian) and
+  :func:`rate_target` (GECO-style rule) wrap any program that reports distortion and rate.
+* Layout over devices (``engine.parallel``): :func:`map_models`.
+* The residual-MLP VAEs of Berger & Sebag 2020 (``engine.train``, a thin adapter over ``fit``):
+  :class:`VAEConfig`, :class:`Setting` (``Setting.fixed(sigma, kl_weight=...)``, ``.scalar()``,
+  ``.vector()``, ``.scheduled(sigmas)``), ``train(config, sampler, settings, seeds) -> TrainResult``;
+  their held-out metrics (``engine.metrics``): :func:`evaluate`, :func:`reconstruct`,
   :func:`generate`.
 
-Example (issue 4, fixed-sigma VAEs on a sphere for a sigma grid)::
-
-    cfg = VAEConfig(data_dim=8, latent_dim=8, width=64, depth=2, steps=5000)
-    res = train(cfg, SphereUniform(8, 1.0), [Setting.fixed(s) for s in (0.2, 0.35, 0.5)], seeds=[0, 1])
-    radius = np.linalg.norm(generate(res, 0, 0, 1000)[0], axis=-1).mean()
+Models live in :mod:`toyvae.models` (one-example functions), data samplers in :mod:`toyvae.data`;
+the engine imports them, never the experiments or claims above it.
 """
 
-from toyvae.engine.data import HeteroscedasticCurve, SphereUniform
-from toyvae.engine.decoders import Mode, init_vae, negative_elbo
-from toyvae.engine.metrics import evaluate, final_sigma, generate, reconstruct
-from toyvae.engine.parallel import map_models
-from toyvae.engine.train import (
+from toyvae.data.synthetic import HeteroscedasticCurve, SphereUniform
+from toyvae.engine.fit import (
+    CheckpointError,
+    Fit,
     NonFiniteLossError,
-    Setting,
-    TrainResult,
-    VAEConfig,
+    apply_models,
     default_cache_dir,
-    train,
+    fit,
+    model_keys,
+    stack_knobs,
 )
+from toyvae.engine.metrics import evaluate, final_sigma, generate, reconstruct
+from toyvae.engine.objectives import distortion_target, rate_target
+from toyvae.engine.parallel import map_models
+from toyvae.engine.program import Program, batch_mean
+from toyvae.engine.train import Setting, TrainResult, VAEConfig, train, vae_program
+from toyvae.models.gaussian import Mode
+from toyvae.models.mlp_vae import init_vae, negative_elbo
 
 __all__ = [
+    "Program",
+    "batch_mean",
+    "fit",
+    "Fit",
+    "stack_knobs",
+    "apply_models",
+    "model_keys",
+    "NonFiniteLossError",
+    "CheckpointError",
+    "default_cache_dir",
+    "distortion_target",
+    "rate_target",
+    "map_models",
+    "VAEConfig",
+    "Setting",
+    "TrainResult",
+    "train",
+    "vae_program",
+    "evaluate",
+    "final_sigma",
+    "generate",
+    "reconstruct",
     "HeteroscedasticCurve",
     "SphereUniform",
     "Mode",
     "init_vae",
     "negative_elbo",
-    "VAEConfig",
-    "Setting",
-    "TrainResult",
-    "NonFiniteLossError",
-    "train",
-    "default_cache_dir",
-    "map_models",
-    "evaluate",
-    "final_sigma",
-    "generate",
-    "reconstruct",
 ]

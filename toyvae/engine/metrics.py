@@ -16,33 +16,15 @@ Table 1's F-VAE rows is this term for D = 2).
 from __future__ import annotations
 
 import functools
-import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.special import logsumexp
-from jax.scipy.stats import norm
 
-from toyvae.engine.decoders import decode, encode, gaussian_nll, kl_standard_normal
 from toyvae.engine.train import TrainResult
+from toyvae.models.mlp_vae import decode, encode, point_bounds
 
 __all__ = ["point_bounds", "evaluate", "reconstruct", "generate", "final_sigma"]
-
-
-def point_bounds(params, x, key, mode, sigma, floor: float, k: int):
-    """(elbo, iwae, rate, distortion, sq_err_per_dim) of ONE point x with k posterior samples."""
-    m, s = encode(params, x)
-    z = m + jnp.sqrt(s) * jax.random.normal(key, (k,) + m.shape, m.dtype)
-    mu, sig = jax.vmap(decode, in_axes=(None, 0, None, None, None))(params, z, mode, sigma, floor)
-    log_px_z = -jax.vmap(gaussian_nll, in_axes=(None, 0, 0))(x, mu, sig)
-    log_pz = jnp.sum(norm.logpdf(z), axis=-1)
-    log_qz = jnp.sum(norm.logpdf(z, m, jnp.sqrt(s)), axis=-1)
-    rate = kl_standard_normal(m, s)
-    elbo = jnp.mean(log_px_z) - rate
-    iwae = logsumexp(log_px_z + log_pz - log_qz) - math.log(k)
-    sq_err = jnp.mean(jnp.sum(jnp.square(x - mu), axis=-1)) / x.shape[-1]
-    return jnp.stack([elbo, iwae, rate, -jnp.mean(log_px_z), sq_err])
 
 
 @functools.partial(jax.jit, static_argnames=("floor", "k", "block"))
@@ -68,7 +50,7 @@ def final_sigma(result: TrainResult) -> np.ndarray:
 
 
 def evaluate(result: TrainResult, sampler, *, n: int = 2000, k: int = 100, seed: int = 10_000,
-             block: int = 50) -> dict[str, np.ndarray]:
+             block: int = 50, averaged: bool = False) -> dict[str, np.ndarray]:
     """Held-out metrics of every model: dict of arrays (n_settings, n_seeds), means over n points.
 
     Keys: "elbo", "iwae", "rate", "distortion", "sq_err" (per dimension), "elbo_se" (standard
@@ -81,7 +63,10 @@ def evaluate(result: TrainResult, sampler, *, n: int = 2000, k: int = 100, seed:
     data_key, eps_key = jax.random.split(jax.random.PRNGKey(seed))
     x = sampler(data_key, n)
     keys = jax.random.split(eps_key, n)
-    flat = jax.tree_util.tree_map(lambda a: a.reshape((n_set * n_seed,) + a.shape[2:]), result.params)
+    params = result.averaged if averaged else result.params
+    if params is None:
+        raise ValueError("this result kept no averaged parameters (set VAEConfig.average_last)")
+    flat = jax.tree_util.tree_map(lambda a: a.reshape((n_set * n_seed,) + a.shape[2:]), params)
     modes = jnp.repeat(jnp.array([int(s.mode) for s in result.settings]), n_seed)
     sigmas = jnp.repeat(jnp.asarray(final_sigma(result)), n_seed)
     out = np.asarray(_bounds_all_models(flat, x, keys, modes, sigmas, floor=result.config.sigma_floor,
@@ -101,10 +86,11 @@ def _reconstruct(params, x, mode, sigma, *, floor):
     return jax.vmap(one)(x)
 
 
-def reconstruct(result: TrainResult, setting: int, seed: int, x) -> tuple[np.ndarray, np.ndarray]:
+def reconstruct(result: TrainResult, setting: int, seed: int, x, *, averaged: bool = False
+                ) -> tuple[np.ndarray, np.ndarray]:
     """(mu, sigma) of p(x|z) at z = m(x), the posterior mean, for each row of x."""
     mode = int(result.settings[setting].mode)
-    mu, sig = _reconstruct(result.model(setting, seed), jnp.asarray(x), mode, final_sigma(result)[setting],
+    mu, sig = _reconstruct(result.model(setting, seed, averaged=averaged), jnp.asarray(x), mode, final_sigma(result)[setting],
                            floor=result.config.sigma_floor)
     return np.asarray(mu), np.asarray(sig)
 
@@ -117,10 +103,11 @@ def _generate(params, key, mode, sigma, *, floor, n, latent_dim):
     return mu, sig, mu + sig * jax.random.normal(x_key, mu.shape)
 
 
-def generate(result: TrainResult, setting: int, seed: int, n: int, key_seed: int = 20_000):
+def generate(result: TrainResult, setting: int, seed: int, n: int, key_seed: int = 20_000, *,
+             averaged: bool = False):
     """(means, sigmas, samples) of p(x|z) for n prior draws z ~ N(0, I)."""
     mode = int(result.settings[setting].mode)
-    out = _generate(result.model(setting, seed), jax.random.PRNGKey(key_seed), mode,
+    out = _generate(result.model(setting, seed, averaged=averaged), jax.random.PRNGKey(key_seed), mode,
                     final_sigma(result)[setting], floor=result.config.sigma_floor, n=int(n),
                     latent_dim=result.config.latent_dim)
     return tuple(np.asarray(a) for a in out)

@@ -51,13 +51,16 @@ def default_group(bytes_per_model: int, platform: str | None = None) -> int | No
     return max(1, CACHE_BUDGET // max(int(bytes_per_model), 1))
 
 
-def map_models(one_model: Callable, args, *, group: int | None | str = "auto", devices=None):
+def map_models(one_model: Callable, args, *, shared=None, group: int | None | str = "auto", devices=None):
     """``one_model`` applied to every model of ``args``: a pytree whose leaves share a leading axis.
 
     Call it inside ``jax.jit``. Returns the stacked outputs, leading axis = models, in order.
 
     Args:
-        one_model: function of one model's slice of ``args`` (a pytree without the models axis).
+        one_model: function of one model's slice of ``args`` (a pytree without the models axis),
+            or, when ``shared`` is given, ``one_model(slice, shared)``.
+        shared: an optional pytree that every model reads whole (a data set, a frozen model):
+            replicated on every device, not split along the models axis.
         group: models vmapped together on a device (``lax.map``'s ``batch_size``); None means
             all of a device's models at once; "auto" (default): :func:`default_group` of the
             arguments' bytes per model (pass None for models built inside ``one_model``).
@@ -77,17 +80,24 @@ def map_models(one_model: Callable, args, *, group: int | None | str = "auto", d
     if group is not None and (isinstance(group, str) or int(group) != group or group < 1):
         raise ValueError(f"group must be a positive integer or None, got {group!r}")
 
-    def local(a):
+    def local(a, sh=None):
         size = jax.tree_util.tree_leaves(a)[0].shape[0]
-        return jax.lax.map(one_model, a, batch_size=min(group or size, size))
+        fn = one_model if shared is None else (lambda m: one_model(m, sh))
+        if any(leaf.size == 0 for leaf in jax.tree_util.tree_leaves(a)):
+            return jax.vmap(fn)(a)  # lax.map's batching reshape cannot infer a dimension of an empty leaf
+        return jax.lax.map(fn, a, batch_size=min(group or size, size))
 
     n_dev = min(len(devices), n)
     if n_dev == 1:
-        return local(args)
+        return local(args, shared)
     pad = -n % n_dev
     if pad:
         args = jax.tree_util.tree_map(lambda a: jnp.concatenate([a, jnp.repeat(a[-1:], pad, 0)]), args)
     mesh = Mesh(np.array(devices[:n_dev]), ("models",))
     spec = PartitionSpec("models")
-    out = jax.shard_map(local, mesh=mesh, in_specs=(spec,), out_specs=spec, check_vma=False)(args)
+    if shared is None:
+        out = jax.shard_map(local, mesh=mesh, in_specs=(spec,), out_specs=spec, check_vma=False)(args)
+    else:
+        out = jax.shard_map(local, mesh=mesh, in_specs=(spec, PartitionSpec()), out_specs=spec,
+                            check_vma=False)(args, shared)
     return jax.tree_util.tree_map(lambda a: a[:n], out) if pad else out

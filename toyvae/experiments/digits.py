@@ -50,7 +50,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from toyvae.claims.registry import Profile
+from toyvae.profiles import Profile
 from toyvae.data.images import load_digits01
 from toyvae.engine import Setting, TrainResult, VAEConfig, default_cache_dir, evaluate, reconstruct, train
 

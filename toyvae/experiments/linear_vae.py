@@ -1,16 +1,18 @@
-"""A linear-Gaussian VAE trained by stochastic gradient descent (NL26 App. D, trained instead of solved).
+"""Linear-Gaussian VAEs trained by stochastic gradient descent (NL26 App. D, trained instead of solved).
 
-Model for one example ``x`` in R^n (data ``x ~ N(0, Sigma)``):
+The model (one example) is :mod:`toyvae.models.linear`: encoder ``q(z|x) = N(A x, diag s)``, decoder
+mean ``W z``, loss ``d_G(x, W z) + beta KL``. Here it becomes an engine Program
+(:func:`linear_program`): data ``x ~ N(0, Sigma)`` drawn fresh every step (the large-sample limit;
+the Cholesky factor of ``Sigma`` is the program's shared data), Adam with a cosine-decayed step
+size, one setting per ``(G, beta)`` knob pair, seeds shared across settings (common random numbers).
+At a stationary point the posterior variances satisfy NL26 eq. (46) with the *trained* decoder:
+``s_i = beta / (beta + 2 c_i)``, ``c_i = (W^T G W)_ii``.
 
-* encoder ``q(z|x) = N(A x, diag s)``, ``s = exp(log_s)`` per latent dimension (not a function of x),
-* decoder mean ``W z``, distortion ``d_G(x, W z) = (x - W z)^T G (x - W z)`` (no 1/2, NL26),
-* loss ``d_G(x, W z) + beta * KL(q(z|x) || N(0, I))`` with one reparameterised ``z`` per example and the
-  KL in closed form ``|A x|^2 / 2 + sum_i g(s_i)``.
+Distortion-targeted training (MB App. B.2, :func:`train_distortion_targeted`) is the same program
+wrapped by :func:`toyvae.engine.distortion_target`: no loop of its own.
 
-Training draws fresh data every step (the large-sample limit), runs Adam with a cosine-decayed step
-size, and is batched over configurations ``(G, beta)`` with ``jax.vmap``; the steps run inside one
-``lax.scan``. At a stationary point the posterior variances satisfy NL26 eq. (46) with the *trained*
-decoder: ``s_i = beta / (beta + 2 c_i)``, ``c_i = (W^T G W)_ii``.
+Profiles: every sweep declares its sizes and seeds once, in ``SWEEP_PLANS``, ``FIG13_PLANS`` and
+``TARGETED_PLANS``.
 """
 
 from __future__ import annotations
@@ -25,25 +27,33 @@ import numpy as np
 import optax
 
 from toyvae import _validate
-from toyvae.engine.parallel import map_models
+from toyvae.engine import Fit, Program, batch_mean, distortion_target, fit
+from toyvae.models.linear import LinearVAE, example_loss, init
+from toyvae.profiles import Profile
 
 __all__ = [
     "LinearVAEConfig",
     "LinearVAE",
+    "LinearFit",
     "init",
     "example_loss",
-    "batch_loss",
+    "linear_program",
     "train",
     "dct_basis",
     "difference_features",
     "lambda_metric",
     "matched_rate_beta",
     "SweepSpec",
+    "SweepPlan",
+    "SWEEP_PLANS",
     "sweep_spec",
     "shared_sweep",
     "Fig13Result",
+    "FIG13_PLANS",
     "fig13_experiment",
     "TargetedConfig",
+    "TargetedFit",
+    "TARGETED_PLANS",
     "train_distortion_targeted",
     "targeted_sweep",
 ]
@@ -56,9 +66,12 @@ class LinearVAEConfig:
     Attributes:
         steps: Adam steps.
         batch: fresh data points per step.
-        learning_rate: initial Adam step size, cosine-decayed to ``learning_rate * final_fraction``.
+        learning_rate: initial Adam step size, cosine-decayed to ``learning_rate * final_fraction``
+            (``final_fraction = 1``: a constant step size).
         final_fraction: see ``learning_rate``.
         train_decoder: when False the decoder stays at its initial value (``W = I`` for NL26 Fig. 13).
+        average_last: fraction of the steps at the end over which the parameters are also averaged
+            (``LinearFit.averaged``); 0 keeps no average.
     """
 
     steps: int = 3000
@@ -66,107 +79,110 @@ class LinearVAEConfig:
     learning_rate: float = 2e-2
     final_fraction: float = 1e-2
     train_decoder: bool = True
+    average_last: float = 0.0
+
+    def __post_init__(self):
+        for name in ("steps", "batch"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or int(v) != v or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.steps % 10:
+            raise ValueError(f"steps must be a multiple of 10 (the history block), got {self.steps}")
+        if not (np.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise ValueError(f"learning_rate must be positive and finite, got {self.learning_rate!r}")
+        if not (np.isfinite(self.final_fraction) and 0 < self.final_fraction <= 1):
+            raise ValueError(f"final_fraction must lie in (0, 1], got {self.final_fraction!r}")
+        if not (np.isfinite(self.average_last) and 0 <= self.average_last < 1):
+            raise ValueError(f"average_last must lie in [0, 1), got {self.average_last!r}")
+
+    @property
+    def average_from(self) -> int | None:
+        return None if self.average_last == 0 else int(round(self.steps * (1 - self.average_last)))
 
 
-class LinearVAE(NamedTuple):
-    """Parameters: encoder mean ``A`` (d x n), log posterior variances ``log_s`` (d), decoder ``W`` (n x d)."""
+@functools.cache
+def linear_program(n: int, d: int, batch: int, steps: int, learning_rate: float, final_fraction: float,
+                   train_decoder: bool) -> Program:
+    """The Program of one linear-Gaussian VAE on ``N(0, Sigma)`` in R^n with d latents (cached).
 
-    A: jax.Array
-    log_s: jax.Array
-    W: jax.Array
+    Knobs: ``G`` (n x n metric), ``beta``, and optionally ``W0`` (an initial decoder; default a
+    random one drawn from the init key). Shared data: ``chol``, a Cholesky factor of ``Sigma``.
+    """
+    if final_fraction < 1:
+        lr = optax.cosine_decay_schedule(learning_rate, steps, alpha=final_fraction)
+    else:
+        lr = learning_rate
 
+    def init_params(knobs, *, key):
+        return init(n, d, key=key, W=knobs.get("W0"))
 
-def init(n: int, d: int, *, key: jax.Array, W: jax.Array | None = None) -> LinearVAE:
-    """Small random encoder, ``s = 1``, and a random decoder (or the given ``W``)."""
-    enc_key, dec_key = jax.random.split(key)
-    A = 0.1 * jax.random.normal(enc_key, (d, n))
-    if W is None:
-        W = jax.random.normal(dec_key, (n, d)) / jnp.sqrt(d)
-    return LinearVAE(A=A, log_s=jnp.zeros(d), W=jnp.asarray(W, jnp.float32))
+    def sample(knobs, shared, *, key):
+        return jax.random.normal(key, (batch, n)) @ shared["chol"].T
 
+    def loss(params, x, knobs, *, key, step):
+        return batch_mean(example_loss, params, x, knobs["G"], knobs["beta"], key=key, train_decoder=train_decoder)
 
-def example_loss(params: LinearVAE, x: jax.Array, G: jax.Array, beta: jax.Array, *, key: jax.Array,
-                 train_decoder: bool = True):
-    """``d_G(x, W z) + beta KL`` for one example, one reparameterised sample; returns (loss, (d_G, KL))."""
-    W = params.W if train_decoder else jax.lax.stop_gradient(params.W)
-    mu = params.A @ x
-    s = jnp.exp(params.log_s)
-    z = mu + jnp.sqrt(s) * jax.random.normal(key, mu.shape)
-    r = x - W @ z
-    distortion = r @ G @ r
-    kl = 0.5 * mu @ mu + 0.5 * jnp.sum(s - 1.0 - params.log_s)
-    return distortion + beta * kl, (distortion, kl)
+    def optimizer(knobs):
+        return optax.adam(lr)
 
-
-def batch_loss(params, xs, G, beta, *, key, train_decoder=True):
-    """Mean of :func:`example_loss` over a batch (``vmap`` over examples)."""
-    keys = jax.random.split(key, xs.shape[0])
-    loss, aux = jax.vmap(lambda x, k: example_loss(params, x, G, beta, key=k, train_decoder=train_decoder))(xs, keys)
-    return loss.mean(), jax.tree_util.tree_map(jnp.mean, aux)
+    return Program(name="linear_vae", init=init_params, sample=sample, loss=loss, optimizer=optimizer,
+                   identity=(n, d, batch, steps, learning_rate, final_fraction, train_decoder))
 
 
-@functools.partial(jax.jit, static_argnames=("config", "d"))
-def _train(chol, Gs, betas, keys, W0, config: LinearVAEConfig, d: int):
-    n = chol.shape[0]
-    schedule = optax.cosine_decay_schedule(config.learning_rate, config.steps, alpha=config.final_fraction)
-    opt = optax.adam(schedule)
+class LinearFit(NamedTuple):
+    """Trained linear VAEs: float64 parameters with leading axes (settings, seeds), and the engine's Fit."""
 
-    def one(G, beta, key, W_init):
-        init_key, run_key = jax.random.split(key)
-        params = init(n, d, key=init_key, W=W_init)
-        state = opt.init(params)
-
-        def step(carry, k):
-            params, state = carry
-            data_key, noise_key = jax.random.split(k)
-            xs = jax.random.normal(data_key, (config.batch, n)) @ chol.T
-            (loss, aux), grads = jax.value_and_grad(batch_loss, has_aux=True)(
-                params, xs, G, beta, key=noise_key, train_decoder=config.train_decoder)
-            updates, state = opt.update(grads, state, params)
-            return (optax.apply_updates(params, updates), state), loss
-
-        (params, _), losses = jax.lax.scan(step, (params, state), jax.random.split(run_key, config.steps))
-        return params, losses
-
-    return map_models(lambda a: one(*a), (Gs, betas, keys, W0), group=None)
+    params: LinearVAE
+    averaged: LinearVAE | None
+    fit: Fit
 
 
-def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: int | None = None, seed: int = 0,
-          W_init=None) -> tuple[LinearVAE, np.ndarray]:
-    """Train one linear VAE per configuration ``(Gs[k], betas[k])`` in one scanned, jitted call
-    (configurations vmapped and spread over the CPU cores by ``engine.parallel.map_models``).
+def _to_numpy(params) -> LinearVAE:
+    return LinearVAE(*(np.asarray(a, np.float64) for a in params))
+
+
+def _cholesky(Sigma: np.ndarray) -> np.ndarray:
+    return np.linalg.cholesky(Sigma + 1e-12 * np.eye(Sigma.shape[0]))
+
+
+def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: int | None = None,
+          seeds=(0,), W_init=None, progress: bool = False) -> LinearFit:
+    """Train one linear VAE per configuration ``(Gs[k], betas[k])`` and seed, as one engine ``fit``.
 
     Args:
-        Sigma: data covariance (n x n).
-        Gs: metrics, shape ``(K, n, n)``.
-        betas: KL weights, shape ``(K,)``.
+        Sigma: data covariance (n x n, symmetric positive semi-definite).
+        Gs: metrics, shape ``(K, n, n)``; betas: KL weights, shape ``(K,)``, each > 0.
         d: latent dimension (default ``n``).
-        seed: PRNG seed; configuration ``k`` uses ``fold_in(key, k)``.
+        seeds: training seeds (shared across configurations: common random numbers).
         W_init: optional decoder initial value (n x d), shared by all configurations; with
             ``config.train_decoder=False`` it is kept fixed.
 
     Returns:
-        The trained parameters (leading axis K, as float64 NumPy arrays) and the loss curves ``(K, steps)``.
+        :class:`LinearFit`: parameters with leading axes (K, seeds), float64; the engine's Fit
+        (its history holds the batch loss, distortion and rate per block of 10 steps).
     """
     Sigma = _validate.as_finite("Sigma", Sigma)
+    if Sigma.ndim != 2 or Sigma.shape[0] != Sigma.shape[1]:
+        raise ValueError(f"Sigma must be a square matrix, got shape {Sigma.shape}")
+    n = Sigma.shape[0]
     Gs = _validate.as_finite("Gs", Gs)
     betas = _validate.positive("betas", betas)
-    n = Sigma.shape[0]
     if Gs.ndim != 3 or Gs.shape[1:] != (n, n) or betas.shape != (Gs.shape[0],):
         raise ValueError(f"Gs must be (K, {n}, {n}) and betas (K,), got {Gs.shape} and {betas.shape}")
     d = n if d is None else int(_validate.dimension("d", d, minimum=1))
-    K = Gs.shape[0]
-    chol = np.linalg.cholesky(Sigma + 1e-12 * np.eye(n))
-    key = jax.random.PRNGKey(seed)
-    keys = jax.vmap(lambda k: jax.random.fold_in(key, k))(jnp.arange(K))
-    if W_init is None:
-        W0 = jax.vmap(lambda k: jax.random.normal(jax.random.fold_in(k, 7), (n, d)) / jnp.sqrt(d))(keys)
-    else:
-        W0 = jnp.broadcast_to(jnp.asarray(W_init, jnp.float32), (K, n, d))
-    params, losses = _train(jnp.asarray(chol, jnp.float32), jnp.asarray(Gs, jnp.float32),
-                            jnp.asarray(betas, jnp.float32), keys, W0, config, d)
-    to_np = lambda a: np.asarray(a, np.float64)  # noqa: E731
-    return LinearVAE(*map(to_np, params)), np.asarray(losses)
+    knobs = {"G": jnp.asarray(Gs, jnp.float32), "beta": jnp.asarray(betas, jnp.float32)}
+    if W_init is not None:
+        W = _validate.as_finite("W_init", W_init)
+        if W.shape != (n, d):
+            raise ValueError(f"W_init must have shape ({n}, {d}), got {W.shape}")
+        knobs["W0"] = jnp.broadcast_to(jnp.asarray(W, jnp.float32), (Gs.shape[0], n, d))
+    program = linear_program(n, d, config.batch, config.steps, config.learning_rate, config.final_fraction,
+                             config.train_decoder)
+    result = fit(program, knobs, seeds, {"chol": jnp.asarray(_cholesky(Sigma), jnp.float32)},
+                 steps=config.steps, chunk=min(config.steps, 1000), record_every=10,
+                 average_from=config.average_from, progress=progress, desc="linear VAEs")
+    averaged = _to_numpy(result.averaged) if result.averaged is not None else None
+    return LinearFit(_to_numpy(result.params), averaged, result)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,13 +280,38 @@ def matched_rate_beta(spectrum, rate: float) -> float:
     return float(np.exp(optimize.brentq(f, np.log(mu[mu > 0].min()) - 30, np.log(2 * mu.max()), xtol=1e-13)))
 
 
+@dataclasses.dataclass(frozen=True)
+class SweepPlan:
+    """Sizes of one linear-VAE sweep in one profile: steps, batch and the training seeds."""
+
+    steps: int
+    batch: int
+    seeds: tuple[int, ...]
+
+
+# Three seeds at least for every trained verdict (seeds are the unit of evidence).
+SWEEP_PLANS = {Profile.QUICK: SweepPlan(steps=3000, batch=256, seeds=(0, 1, 2)),
+               Profile.FULL: SweepPlan(steps=12000, batch=512, seeds=(0, 1, 2, 3, 4))}
+
+
+class Sweep(NamedTuple):
+    """The shared sweep: its specification and the trained models (leading axes: configurations, seeds)."""
+
+    spec: SweepSpec
+    params: LinearVAE
+    fit: Fit
+    plan: SweepPlan
+
+
 @functools.cache
-def shared_sweep(quick: bool = True, seed: int = 0) -> tuple[SweepSpec, LinearVAE, np.ndarray]:
-    """Train every configuration of :func:`sweep_spec` in one call (cached per process)."""
+def shared_sweep(profile: Profile = Profile.QUICK, seed0: int = 0) -> Sweep:
+    """Train every configuration of :func:`sweep_spec` for the profile's seeds (offset by ``seed0``), in one call (cached)."""
+    plan = SWEEP_PLANS[Profile(profile)]
+    plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     spec = sweep_spec()
-    config = LinearVAEConfig(steps=3000 if quick else 12000, batch=256 if quick else 512)
-    params, losses = train(spec.Sigma, spec.Gs, spec.betas, config, seed=seed)
-    return spec, params, losses
+    config = LinearVAEConfig(steps=plan.steps, batch=plan.batch)
+    out = train(spec.Sigma, spec.Gs, spec.betas, config, seeds=plan.seeds)
+    return Sweep(spec, out.params, out.fit, plan)
 
 
 FIG13_D = 16
@@ -279,29 +320,36 @@ FIG13_C_ANISO = tuple(np.geomspace(4.0, 0.25, FIG13_D))  # our choice: log-unifo
 FIG13_C_ISO = (1.0,) * FIG13_D
 
 
+FIG13_PLANS = {Profile.QUICK: SweepPlan(steps=1500, batch=128, seeds=(0, 1, 2)),
+               Profile.FULL: SweepPlan(steps=12000, batch=512, seeds=(0, 1, 2, 3, 4))}
+
+
 class Fig13Result(NamedTuple):
     """NL26 Fig. 13 at a matched variance-KL: closed-form and trained posterior variances."""
 
     c: np.ndarray  # (2, D): isotropic, anisotropic
     betas: np.ndarray  # (2,) from beta_for_variance_kl
     s_closed: np.ndarray  # (2, D)
-    s_trained: np.ndarray  # (2, D)
+    s_trained: np.ndarray  # (2, seeds, D)
+    seeds: tuple[int, ...]
 
 
 @functools.cache
-def fig13_experiment(quick: bool = True, seed: int = 0) -> Fig13Result:
+def fig13_experiment(profile: Profile = Profile.QUICK, seed0: int = 0) -> Fig13Result:
     """``D = 16``, ``W = I`` (kept fixed), ``G = diag(c)``: isotropic ``c_i = 1`` vs anisotropic
     ``c_i`` log-uniform in ``[0.25, 4]``, each at the ``beta`` whose optimal variance-KL is 4 nats
     (NL26 Theorem 41). Data ``N(0, I)``; only the encoder is trained."""
     from toyvae.theory import linear_gaussian as lg
 
+    plan = FIG13_PLANS[Profile(profile)]
+    plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     c = np.array([FIG13_C_ISO, FIG13_C_ANISO])
     betas = np.array([lg.beta_for_variance_kl(ci, FIG13_TARGET) for ci in c])
     s_closed = lg.optimal_posterior_variance(c, betas[:, None])
-    config = LinearVAEConfig(steps=1500 if quick else 12000, batch=128 if quick else 512, train_decoder=False)
-    params, _ = train(np.eye(FIG13_D), np.array([np.diag(ci) for ci in c]), betas, config, seed=seed,
-                      W_init=np.eye(FIG13_D))
-    return Fig13Result(c=c, betas=betas, s_closed=s_closed, s_trained=np.exp(params.log_s))
+    config = LinearVAEConfig(steps=plan.steps, batch=plan.batch, train_decoder=False)
+    out = train(np.eye(FIG13_D), np.array([np.diag(ci) for ci in c]), betas, config, seeds=plan.seeds,
+                W_init=np.eye(FIG13_D))
+    return Fig13Result(c=c, betas=betas, s_closed=s_closed, s_trained=np.exp(out.params.log_s), seeds=plan.seeds)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -312,7 +360,8 @@ class TargetedConfig:
     """MB App. B.2-B.3: lambda in [1e-4, 0.9999], initialised at 0.9999, Adam(lr 2e-4, betas (0, 0.999)).
 
     The model's Adam step size departs from the paper's 2e-4 (``model_learning_rate``) so that the
-    linear model converges in a few thousand steps.
+    linear model converges in a few thousand steps. ``average_last``: the final fraction of the
+    steps over which the parameters (the multiplier included) are also averaged.
     """
 
     steps: int = 6000
@@ -322,69 +371,77 @@ class TargetedConfig:
     lambda_init: float = 0.9999
     lambda_min: float = 1e-4
     lambda_max: float = 0.9999
+    average_last: float = 0.2
+
+    def __post_init__(self):
+        for name in ("steps", "batch"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or int(v) != v or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if self.steps % 10:
+            raise ValueError(f"steps must be a multiple of 10 (the history block), got {self.steps}")
+        for name in ("model_learning_rate", "lambda_learning_rate"):
+            v = getattr(self, name)
+            if not (np.isfinite(v) and v > 0):
+                raise ValueError(f"{name} must be positive and finite, got {v!r}")
+        if not 0 < self.lambda_min <= self.lambda_init <= self.lambda_max < 1:
+            raise ValueError("need 0 < lambda_min <= lambda_init <= lambda_max < 1, got "
+                             f"{self.lambda_min}, {self.lambda_init}, {self.lambda_max}")
+        if not (np.isfinite(self.average_last) and 0 <= self.average_last < 1):
+            raise ValueError(f"average_last must lie in [0, 1), got {self.average_last!r}")
 
 
-@functools.partial(jax.jit, static_argnames=("config",))
-def _train_targeted(chol, gammas, keys, config: TargetedConfig):
-    n = chol.shape[0]
-    G = jnp.eye(n)
-    opt = optax.adam(config.model_learning_rate)
-    lam_opt = optax.adam(config.lambda_learning_rate, b1=0.0, b2=0.999)
+class TargetedFit(NamedTuple):
+    """Distortion-targeted linear VAEs (leading axes: targets, seeds).
 
-    def one(gamma, key):
-        init_key, run_key = jax.random.split(key)
-        params = init(n, n, key=init_key)
-        state = opt.init(params)
-        lam = jnp.asarray(config.lambda_init)
-        lam_state = lam_opt.init(lam)
-
-        def step(carry, k):
-            params, state, lam, lam_state = carry
-            data_key, noise_key = jax.random.split(k)
-            xs = jax.random.normal(data_key, (config.batch, n)) @ chol.T
-            keys_b = jax.random.split(noise_key, config.batch)
-
-            def objective(p):  # eq. (9): (1 - lambda) R + lambda D
-                _, (d, kl) = jax.vmap(lambda x, kk: example_loss(p, x, G, 1.0, key=kk))(xs, keys_b)
-                return (1.0 - lam) * kl.mean() + lam * d.mean(), (d.mean(), kl.mean())
-
-            (_, (D, R)), grads = jax.value_and_grad(objective, has_aux=True)(params)
-            updates, state = opt.update(grads, state, params)
-            params = optax.apply_updates(params, updates)
-            # eq. (10): maximise lambda (D - gamma), i.e. descend on -(D - gamma); then project
-            lam_updates, lam_state = lam_opt.update(-(D - gamma), lam_state, lam)
-            lam = jnp.clip(optax.apply_updates(lam, lam_updates), config.lambda_min, config.lambda_max)
-            return (params, state, lam, lam_state), jnp.stack([D, R, lam])
-
-        (params, _, lam, _), trace = jax.lax.scan(step, (params, state, lam, lam_state),
-                                                  jax.random.split(run_key, config.steps))
-        return params, trace
-
-    return map_models(lambda a: one(*a), (gammas, keys), group=None)
-
-
-def train_distortion_targeted(Sigma, gammas, config: TargetedConfig = TargetedConfig(), *, seed: int = 0):
-    """Linear-Gaussian VAEs (``G = I``, ``d = n``) trained with the MB distortion-targeted Lagrangian.
-
-    Returns the parameters (leading axis = targets, float64) and the trace ``(K, steps, 3)`` of batch
-    distortion, batch rate and lambda.
+    ``history`` holds block means over 10 steps of the batch ``distortion``, ``rate``,
+    ``multiplier`` (lambda) and ``beta_equivalent`` ((1 - lambda)/lambda), shape (K, seeds, steps/10);
+    ``averaged`` / ``averaged_lambda`` are the running means over the last ``average_last`` of the steps.
     """
+
+    params: LinearVAE
+    averaged: LinearVAE
+    lam: np.ndarray
+    averaged_lam: np.ndarray
+    history: dict
+    fit: Fit
+
+
+def train_distortion_targeted(Sigma, gammas, config: TargetedConfig = TargetedConfig(), *,
+                              seeds=(0,)) -> TargetedFit:
+    """Linear-Gaussian VAEs (``G = I``, ``d = n``) trained with the MB distortion-targeted Lagrangian:
+    the linear program of :func:`linear_program` wrapped by :func:`toyvae.engine.distortion_target`."""
     Sigma = _validate.as_finite("Sigma", Sigma)
-    gammas = _validate.positive("gammas", gammas)
-    chol = np.linalg.cholesky(Sigma + 1e-12 * np.eye(Sigma.shape[0]))
-    key = jax.random.PRNGKey(seed)
-    keys = jax.vmap(lambda k: jax.random.fold_in(key, k))(jnp.arange(gammas.size))
-    params, trace = _train_targeted(jnp.asarray(chol, jnp.float32), jnp.asarray(gammas, jnp.float32), keys, config)
-    return LinearVAE(*(np.asarray(a, np.float64) for a in params)), np.asarray(trace, np.float64)
+    if Sigma.ndim != 2 or Sigma.shape[0] != Sigma.shape[1]:
+        raise ValueError(f"Sigma must be a square matrix, got shape {Sigma.shape}")
+    gammas = _validate.positive("gammas", np.atleast_1d(gammas))
+    n = Sigma.shape[0]
+    base = linear_program(n, n, config.batch, config.steps, config.model_learning_rate, 1.0, True)
+    program = distortion_target(base, lam_init=config.lambda_init, lam_min=config.lambda_min,
+                                lam_max=config.lambda_max, lam_lr=config.lambda_learning_rate)
+    K = gammas.size
+    knobs = {"G": jnp.broadcast_to(jnp.eye(n, dtype=jnp.float32), (K, n, n)), "beta": jnp.ones(K, jnp.float32),
+             "gamma": jnp.asarray(gammas, jnp.float32)}
+    average_from = int(round(config.steps * (1 - config.average_last))) if config.average_last else None
+    result = fit(program, knobs, seeds, {"chol": jnp.asarray(_cholesky(Sigma), jnp.float32)}, steps=config.steps,
+                 chunk=min(config.steps, 2000), record_every=10, average_from=average_from, progress=False,
+                 desc="distortion-targeted linear VAEs")
+    avg = result.averaged if result.averaged is not None else result.params
+    return TargetedFit(params=_to_numpy(result.params["model"]), averaged=_to_numpy(avg["model"]),
+                       lam=np.asarray(result.params["dual"], np.float64),
+                       averaged_lam=np.asarray(avg["dual"], np.float64),
+                       history=result.history, fit=result)
 
 
 MB_GAMMAS = (0.1, 0.2, 0.4, 0.8)
+TARGETED_PLANS = {Profile.QUICK: (TargetedConfig(), (0, 1, 2)),
+                  Profile.FULL: (TargetedConfig(steps=40000, batch=512), (0, 1, 2, 3, 4))}
 
 
 @functools.cache
-def targeted_sweep(quick: bool = True, seed: int = 0):
-    """The MB sweep: the shared-sweep source, distortion targets ``MB_GAMMAS`` (cached)."""
+def targeted_sweep(profile: Profile = Profile.QUICK, seed0: int = 0) -> tuple[np.ndarray, TargetedFit]:
+    """The MB sweep: the shared-sweep source, distortion targets ``MB_GAMMAS``, the profile's seeds (offset by ``seed0``; cached)."""
+    config, seeds = TARGETED_PLANS[Profile(profile)]
+    seeds = tuple(seed0 + s for s in seeds)
     spec = sweep_spec()
-    config = TargetedConfig() if quick else TargetedConfig(steps=40000, batch=512)
-    params, trace = train_distortion_targeted(spec.Sigma, np.array(MB_GAMMAS), config, seed=seed)
-    return spec.Sigma, params, trace
+    return spec.Sigma, train_distortion_targeted(spec.Sigma, np.array(MB_GAMMAS), config, seeds=seeds)
