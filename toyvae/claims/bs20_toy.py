@@ -1,6 +1,10 @@
 """BS20 claims measured on trained VAEs: the 2-D toy (Table 1, Figs. 4-10) and Sec. 3.2-3.3.
 
-All toy claims share one cached run per profile (:func:`toyvae.experiments.toy2d.run`).
+All toy claims share one cached run per profile (:func:`toyvae.experiments.toy2d.run`). Rules common
+to them: seeds are the unit of evidence (6 in the quick profile, 10 in the full one; the same seed gives
+every setting the same initial weights and batches, so comparisons are paired over seeds); held-out
+numbers are read after the same annealed end of training for every setting (parameters averaged over
+the last 10% of the steps), with the last-step snapshot reported beside them.
 """
 
 from __future__ import annotations
@@ -8,19 +12,16 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-import scipy.stats
 
-from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim
+from toyvae.claims import _stats
+from toyvae.claims._plots import new_figure
+from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
 from toyvae.experiments import toy2d
 
-_T_LEVEL = 0.975  # see the tolerance "t_seed" of BS20.T1tab
-
-
-def _t_critical(n_seeds: int) -> float:
-    """Two-sided 95% Student-t quantile for the paired mean of ``n_seeds`` differences."""
-    return float(scipy.stats.t.ppf(_T_LEVEL, n_seeds - 1)) if n_seeds > 1 else np.inf
-
 __all__ = ["check_t1tab", "check_lvae", "check_f4", "check_a2", "check_s32"]
+
+_T_LEVEL = _stats.T_LEVEL
+FIXED = ["F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01"]
 
 
 def _profile_note(r: toy2d.Toy2DResult) -> str:
@@ -28,202 +29,343 @@ def _profile_note(r: toy2d.Toy2DResult) -> str:
     return f"{len(p.seeds)} seeds, {p.steps} steps, {p.depth} blocks of {p.width}"
 
 
-def _mean(r, name, key="elbo"):
-    return float(np.mean(r.metrics[name][key]))
+def _orderings(metrics, names) -> dict:
+    """The orderings of Table 1 the paper states (Sec. 4.2), each (state, t) over paired seeds."""
+    per_seed = {n: np.asarray(metrics[n]["elbo"], np.float64) for n in names}
+    mean = {n: float(v.mean()) for n, v in per_seed.items()}
+    best_grid = max(FIXED, key=mean.get)
+
+    def weakest(pairs):  # the least supported of several orderings decides
+        outs = [_stats.ordering(per_seed[a], per_seed[b]) for a, b in pairs]
+        return min(outs, key=lambda o: o[1])
+
+    out = {
+        "LV > LS": _stats.ordering(per_seed["LV"], per_seed["LS"]),
+        "LS > every F": weakest([("LS", n) for n in FIXED + ["F*"]]),
+        "best F intermediate": (weakest([(best_grid, end) for end in ("F 1", "F 0.01")])
+                                if best_grid not in ("F 1", "F 0.01") else ("reversed", -np.inf)),
+        "F* < LS": _stats.ordering(per_seed["LS"], per_seed["F*"]),
+        "F* < F 0.1": _stats.ordering(per_seed["F 0.1"], per_seed["F*"]),
+    }
+    return out
 
 
-def _se(r, name, key="elbo"):
-    v = r.metrics[name][key]
-    return float(np.std(v, ddof=1) / np.sqrt(v.size)) if v.size > 1 else 0.0
+def _plot_t1tab(data):
+    fig, (ax,) = new_figure(width=6.5)
+    names = data["names"]
+    x = np.arange(len(names))
+    for j, row in enumerate(np.asarray(data["elbo"], float).T):
+        ax.plot(x + 0.08, row, "o", color="C0", ms=3, alpha=0.5, label="ours, per seed" if j == 0 else None)
+    ax.plot(x + 0.08, np.mean(data["elbo"], axis=1), "_", color="C0", ms=18, mew=2, label="ours, mean")
+    ax.plot(x - 0.08, data["paper"], "s", color="C3", ms=5, label="paper (Table 1)")
+    ax.set_xticks(x, names, rotation=30)
+    ax.set(ylabel="held-out ELBO [nats per point]", title="BS20 Table 1 on our 2-D toy (averaged end of training)")
+    ax.legend(fontsize=7)
+    return fig
 
 
 @claim(
     id="BS20.T1tab",
     source="Berger & Sebag 2020, Sec. 4.2, Table 1",
-    statement="On the 2-D heteroscedastic toy the held-out ELBO orders LV-VAE > LS-VAE > every "
-              "fixed-sigma F-VAE; among fixed sigmas the best is intermediate; F* (sigma fixed at "
-              "LS-VAE's final value) is below LS-VAE.",
-    expected=Verdict.OPEN,
-    expected_full=Verdict.OPEN,  # paper-scale run on an H100, 2026-11-23 (results/)
-    tolerances=(Tolerance("t_seed", _T_LEVEL, "an ordering counts when the paired (same-seed) ELBO "
-                          "difference's t statistic over n seeds exceeds the two-sided 95% Student-t "
-                          "quantile with n-1 degrees of freedom (2.57 for 6 seeds, 2.26 for 10): a 5% "
-                          "false call per ordering for normal seed noise; below minus that it is "
-                          "reversed, in between unresolved"),),
-    finding=("Open in the quick profile (6 seeds, 6000 steps, 2 blocks of 64): LS > every F (t=6.5), an "
-             "intermediate best F (sigma 0.1; t=5.1) and F* < LS (t=6.8) hold, but LV -1.15 vs LS -1.26 is "
-             "unresolved (paired t=1.7 < 2.57). Per seed, LV - LS moves by up to 0.35 nats under float-rounding "
-             "changes alone (one vs two CPU devices), so this ordering is decided by training noise at this "
-             "size. Full profile (10 seeds, 30k steps, 4 blocks of 200; sigma* 0.048 vs paper 0.043): still "
-             "open, LV -1.06 vs LS -0.95 (t=-0.6), the other orderings hold (t=3.3, 7.6, 6.1 > 2.26). "
-             "Absolute ELBOs differ from the paper's (our curve, all constants). Rule history: until "
-             "2026-11-23 the quick profile had 3 seeds and a fixed threshold of 2, which for 2 degrees of "
-             "freedom is an 18% false call, not 5%; it was corrected (seeds 6, Student-t quantile) after a "
-             "change of the engine's rounding flipped LV > LS from t=0.4 to t=11.3."),
+    statement="On the 2-D heteroscedastic toy the held-out ELBO orders LV-VAE > LS-VAE > every fixed-sigma F-VAE; "
+              "among fixed sigmas the best is intermediate; F* (sigma fixed at LS-VAE's final value) is below LS-VAE "
+              "and, as Sec. 4.2 says, significantly below F with sigma = 0.1.",
+    expected=Verdict.NOT_REPRODUCED,
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: open)",
+    tolerances=(Tolerance("t_seed", _T_LEVEL, "an ordering counts when the paired (same-seed) ELBO difference's t "
+                          "statistic over n seeds exceeds the two-sided 95% Student-t quantile with n-1 degrees of "
+                          "freedom (2.57 for 6 seeds, 2.26 for 10): a 5% false call per ordering for normal seed "
+                          "noise; below minus that it is reversed, in between unresolved"),),
+    finding=(
+    "Not reproduced in the quick profile (6 seeds, averaged end): LS > every F (t = 8.3), an intermediate best F "
+    "(t = 47) and F* < LS (t = 8.3) hold, LV = LS is unresolved (-1.09 vs -1.09, t = 0.0; with last-step "
+    "parameters t = 0.5), and the ordering of Sec. 4.2 that the check used to omit, F* below F 0.1, is reversed: "
+    "F* -1.45 vs F 0.1 -1.49 (t = -3.4), because our sigma* is 0.077 (paper 0.043), close to 0.1. Full profile "
+    "not re-run (2026-11-23, earlier code: LV > LS unresolved, the rest held). Rule history: until 2026-11-23 3 "
+    "seeds and a fixed threshold of 2; until 2026-11-29 ELBOs of the last step's parameters and F* < F 0.1 "
+    "unchecked (verdict open)."
+    ),
+    plot=_plot_t1tab,
 )
 def check_t1tab(profile: Profile) -> Outcome:
     r = toy2d.run(profile)
     rows = {row["name"]: row for row in toy2d.table(r)}
-    elbo = {n: row["elbo"] for n, row in rows.items()}
-    per_seed = {n: np.asarray(r.metrics[n]["elbo"], np.float64) for n in rows}
-    fixed = ["F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01"]
-    best_f = max(fixed + ["F*"], key=elbo.get)
-    best_grid = max(fixed, key=elbo.get)
-
-    def paired(a: str, b: str) -> float:
-        """t statistic of the paired difference a - b over seeds (same seed = same init and batches)."""
-        d = per_seed[a] - per_seed[b]
-        if d.size < 2:
-            return float(np.sign(d.mean()) * np.inf) if d.mean() != 0 else 0.0
-        se = d.std(ddof=1) / np.sqrt(d.size)
-        return float(d.mean() / se) if se > 0 else float(np.sign(d.mean()) * np.inf)
-
-    z = {
-        "LV > LS": paired("LV", "LS"),
-        "LS > every F": min(paired("LS", n) for n in fixed + ["F*"]),
-        "best F intermediate": min(paired(best_grid, end) for end in ("F 1", "F 0.01"))
-        if best_grid not in ("F 1", "F 0.01") else -np.inf,
-        "F* < LS": paired("LS", "F*"),
-    }
-    # An ordering holds when the paired t exceeds the 95% Student-t quantile, is reversed below
-    # minus it, and is unresolved in between (too few seeds or too close to call).
-    t_crit = _t_critical(len(r.plan.seeds))
-    state = {k: ("holds" if v > t_crit else "REVERSED" if v < -t_crit else "unresolved") for k, v in z.items()}
-    if all(v == "holds" for v in state.values()):
+    names = list(rows)
+    states = _orderings(r.metrics, names)
+    states_last = _orderings(r.metrics_last, names)
+    t_crit = _stats.t_critical(len(r.plan.seeds))
+    if all(v == "holds" for v, _ in states.values()):
         verdict = Verdict.CONFIRMED
-    elif any(v == "REVERSED" for v in state.values()):
+    elif any(v == "reversed" for v, _ in states.values()):
         verdict = Verdict.NOT_REPRODUCED
     else:
         verdict = Verdict.OPEN
-    held = ", ".join(f"{k}: {state[k]} (t={z[k]:.1f})" for k in z) + f" [t crit {t_crit:.2f}]"
-    ours = " ".join(f"{n} {elbo[n]:.2f}" for n in ["F 1", "F 0.3", "F 0.1", "F*", "F 0.03", "F 0.01", "LS", "LV"])
+    held = ", ".join(f"{k}: {v} (t={t:.1f})" for k, (v, t) in states.items()) + f" [t crit {t_crit:.2f}]"
+    order = ["F 1", "F 0.3", "F 0.1", "F*", "F 0.03", "F 0.01", "LS", "LV"]
+    ours = " ".join(f"{n} {rows[n]['elbo']:.2f}" for n in order)
     return Outcome(
         verdict=verdict,
-        measured={**{f"elbo[{n}]": round(v, 4) for n, v in elbo.items()},
-                  **{f"elbo_std[{n}]": round(rows[n]["elbo_std"], 4) for n in rows},
-                  "sigma_star": r.sigma_star, "best_F": best_f,
-                  **{f"t[{k}]": v for k, v in z.items()}, "t_critical": t_crit,
-                  **{f"ordering[{k}]": v for k, v in state.items()},
-                  "profile": _profile_note(r)},
+        measured={**{f"elbo[{n}]": round(rows[n]["elbo"], 4) for n in names},
+                  **{f"elbo_std[{n}]": round(rows[n]["elbo_std"], 4) for n in names},
+                  **{f"elbo_last_step[{n}]": round(rows[n]["elbo_last_step"], 4) for n in names},
+                  "sigma_star": r.sigma_star, **{f"t[{k}]": t for k, (_, t) in states.items()},
+                  **{f"ordering[{k}]": v for k, (v, _) in states.items()},
+                  **{f"ordering_last_step[{k}]": v for k, (v, _) in states_last.items()},
+                  **{f"t_last_step[{k}]": t for k, (_, t) in states_last.items()},
+                  "t_critical": t_crit, "seeds": list(r.plan.seeds), "profile": _profile_note(r)},
         paper=dict(toy2d.PAPER_TABLE1, sigma_star=toy2d.PAPER_SIGMA_STAR),
-        summary=f"[{_profile_note(r)}] {held}; ELBO {ours}; sigma*={r.sigma_star:.3f} (paper 0.043)",
+        summary=f"[{_profile_note(r)}; averaged end] {held}; ELBO {ours}; sigma*={r.sigma_star:.3f} (paper 0.043); "
+                f"with last-step parameters LV > LS is {states_last['LV > LS'][0]} (t={states_last['LV > LS'][1]:.1f})",
         details={"table": toy2d.table(r)},
+        rule="Every ordering the paper states (LV > LS; LS > each F and F*; the best grid F beats both ends; LS > F*; "
+             "F 0.1 > F*) by the paired t over seeds of held-out ELBOs after the averaged end of training: all above "
+             "the 95% Student-t quantile: confirmed; any below minus it: not reproduced; otherwise open.",
+        figure_data={"names": order, "elbo": figure_numbers([r.metrics[n]["elbo"] for n in order]),
+                     "paper": [toy2d.PAPER_TABLE1[n] for n in order]},
     )
+
+
+LVAE_MARGIN = 0.10
+
+
+def _plot_lvae(data):
+    fig, (ax1, ax2) = new_figure(2)
+    steps = np.asarray(data["steps"])
+    for row in data["sigma2"]:
+        ax1.plot(steps, row, color="C0", lw=0.8, alpha=0.6)
+    for row in data["sq_err"]:
+        ax1.plot(steps, row, color="C1", lw=0.8, alpha=0.6)
+    ax1.plot([], [], color="C0", label="sigma^2 (LS-VAE)")
+    ax1.plot([], [], color="C1", label="squared error per dimension")
+    ax1.axvline(data["window_start"], color="gray", ls=":", label="final window")
+    ax1.set(xlabel="step", ylabel="block means", yscale="log", title="LS-VAE: sigma^2 and the squared error")
+    ax1.legend(fontsize=7)
+    ratio = np.asarray(data["ratio"], float)
+    ax2.plot(np.arange(ratio.size), ratio, "o", color="C0")
+    ax2.axhspan(1 / (1 + data["margin"]), 1 + data["margin"], color="C2", alpha=0.15, label="+-10% (ours)")
+    ax2.axhline(1.0, color="k", lw=0.8)
+    ax2.set(xlabel="seed", ylabel="window mean of squared error / sigma^2", title="eq. 10 stationarity per seed")
+    ax2.legend(fontsize=7)
+    return fig
 
 
 @claim(
     id="BS20.L-VAE",
     source="Berger & Sebag 2020, Sec. 3.3, eq. 10",
-    statement="A trained LS-VAE (learned scalar sigma) ends with sigma^2 equal to the per-dimension "
-              "squared reconstruction error E||x - mu(z)||^2 / D.",
-    expected=Verdict.NOT_REPRODUCED,
-    expected_full=Verdict.NOT_REPRODUCED,  # paper-scale run on an H100, 2026-11-23 (results/)
-    tolerances=(Tolerance("rel_sigma2", 0.10, "sigma is stationary only on average: Adam noise at "
-                          "lr 1e-3 and a sigma still drifting down at the end of training move it "
-                          "by several per cent; the squared error is a mean over held-out points "
-                          "and k posterior draws"),),
-    finding=("Quick profile: LS-VAE's sigma is still falling when training stops (1 -> 0.29 -> 0.17 -> "
-             "0.10 -> 0.081 at 0/25/50/75/100%, geometric mean of 6 seeds), and sigma^2 is within 13.6% of "
-             "the held-out MSE/D for the worst seed, outside the 10% tolerance: not yet at eq. 10's optimum. "
-             "Full profile: 10.6% for the worst of 10 seeds (the other nine within 10%), still outside."),
+    statement="A trained LS-VAE (learned scalar sigma) ends with sigma^2 equal to the per-dimension squared "
+              "reconstruction error E||x - mu(z)||^2 / D (eq. 10's optimum in sigma).",
+    expected=Verdict.CONFIRMED,
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: not reproduced)",
+    tolerances=(Tolerance("margin", LVAE_MARGIN, "ours (the paper states no number): the 95% CI over seeds of the "
+                          "window mean of log(squared error / sigma^2) inside +-log 1.1 is 'equal'; entirely outside: "
+                          "different"),),
+    finding=(
+    "Confirmed in the quick profile: compared like with like (time averages over the same final 10% of steps on "
+    "the same training batches), squared error / sigma^2 is 0.971-1.003 for the 6 seeds, 95% CI of the mean "
+    "[0.974, 0.999] inside +-10%. Before: not reproduced, an artefact of comparing a window-averaged sigma^2 "
+    "with the held-out error of the last step's parameters (which moves ~10% per step), with every seed held to "
+    "a 10% bar."
+    ),
+    plot=_plot_lvae,
 )
 def check_lvae(profile: Profile) -> Outcome:
     r = toy2d.run(profile)
+    fit = r.phase1.fit
     ls = r.phase1.index("LS")
-    sigma = r.phase1.history["sigma"][ls, :, -1]  # per seed, mean over the last record window
-    sq = r.metrics["LS"]["sq_err"]
-    rel = np.abs(sigma**2 / sq - 1.0)
+    n_rec = fit.history["sigma"].shape[2]
+    start = int(round((1 - toy2d.AVERAGE_LAST) * n_rec))
+    sigma2 = fit.history["sigma"][ls, :, start:] ** 2  # the LS sigma is one scalar: its block means
+    sq = fit.history["sq_err"][ls, :, start:]
+    ratio = (sq / sigma2).mean(axis=1)  # per seed
+    state, lo, hi = _stats.equivalence(np.log(ratio), np.log1p(LVAE_MARGIN))
+    verdict = {"equivalent": Verdict.CONFIRMED, "different": Verdict.NOT_REPRODUCED}.get(state, Verdict.OPEN)
     symbolic = _symbolic("proofs.lvae_optimum")
-    tol = 0.10
-    verdict = Verdict.CONFIRMED if np.all(rel <= tol) else Verdict.NOT_REPRODUCED
+    held_out = r.metrics["LS"]["sq_err"]
+    keep = slice(None, None, max(1, n_rec // 200))
     return Outcome(
         verdict=verdict,
-        measured={"sigma2": sigma**2, "sq_err_per_dim": sq, "max_rel": float(rel.max()),
-                  "symbolic": symbolic, "profile": _profile_note(r)},
+        measured={"ratio_per_seed": ratio, "ci_log_ratio": [lo, hi], "state": state,
+                  "sigma2_window": sigma2.mean(axis=1), "sq_err_window": sq.mean(axis=1),
+                  "held_out_sq_err_averaged_params": held_out, "symbolic": symbolic, "seeds": list(r.plan.seeds),
+                  "profile": _profile_note(r)},
         paper={"sigma*": toy2d.PAPER_SIGMA_STAR},
-        summary=f"[{_profile_note(r)}] sigma^2 {np.round(np.asarray(sigma, np.float64)**2, 5).tolist()} vs MSE/D "
-                f"{np.round(sq, 5).tolist()} (max rel {rel.max():.1%}, tol {tol:.0%}); symbolic: {symbolic}",
+        summary=f"[{_profile_note(r)}; last {toy2d.AVERAGE_LAST:.0%} of steps] squared error / sigma^2 per seed "
+                f"{np.round(ratio, 3).tolist()}; 95% CI of the mean ratio [{np.exp(lo):.3f}, {np.exp(hi):.3f}] vs "
+                f"+-{LVAE_MARGIN:.0%}: {state}; symbolic: {symbolic}",
+        rule="eq. 10's optimum in sigma is sigma^2 = squared error per dimension; under Adam the condition holds on "
+             "average: the window mean of (squared error / sigma^2) on the training batches over the final 10% of the "
+             "steps, per seed, should be 1. Confirmed when the 95% CI over seeds of its log lies within +-log 1.1, not "
+             "reproduced when entirely outside, otherwise open.",
+        figure_data={"steps": figure_numbers(np.arange(n_rec)[keep] * fit.record_every),
+                     "sigma2": figure_numbers(fit.history["sigma"][ls][:, keep] ** 2),
+                     "sq_err": figure_numbers(fit.history["sq_err"][ls][:, keep]),
+                     "window_start": start * fit.record_every, "ratio": figure_numbers(ratio), "margin": LVAE_MARGIN},
     )
+
+
+F4_FACTOR = 2.0
+
+
+def _plot_f4(data):
+    fig, (ax1, ax2) = new_figure(2)
+    regions = ["moderate", "small", "large"]
+    x = np.arange(3)
+    ax1.plot(x, data["noise"], "ks--", label="data noise")
+    for j, row in enumerate(data["lv_sigma"]):
+        ax1.plot(x, row, "o-", color="C0", alpha=0.5, lw=0.8, label="LV sigma(z), per seed" if j == 0 else None)
+    ax1.set_xticks(x, regions)
+    ax1.set(yscale="log", ylabel="sigma", title="LV-VAE's sigma(z) by region")
+    ax1.legend(fontsize=7)
+    ax2.plot(x, data["data_spread"], "ks--", label="data")
+    for i, name in enumerate(("LV", "LS", "F 0.01")):
+        for j, row in enumerate(data["gen_spread"][name]):
+            ax2.plot(x, row, "o-", color=f"C{i}", alpha=0.5, lw=0.8, label=f"{name} samples" if j == 0 else None)
+    ax2.set_xticks(x, regions)
+    ax2.set(yscale="log", ylabel="RMS distance to the curve", title="generated samples: thickness by region")
+    ax2.legend(fontsize=7)
+    return fig
 
 
 @claim(
     id="BS20.F4",
     source="Berger & Sebag 2020, Sec. 4.2, Figs. 4, 6, 7",
-    statement="LV-VAE's learned sigma(z), read on each region of the toy, tracks that region's noise level.",
+    statement="LV-VAE encodes the manifold and its varying thickness: (a) its learned sigma(z) is ordered like the "
+              "regions' noise (the level is reported: the paper attributes the L-VAEs' denoising to a comparatively "
+              "large sigma and claims no level); (b) its generated samples reproduce the data's thickness about the "
+              "curve, region by region (LS-VAE: a band of constant width; small fixed sigma: samples off the manifold).",
     expected=Verdict.NOT_REPRODUCED,
-    expected_full=Verdict.NOT_REPRODUCED,  # paper-scale run on an H100, 2026-11-23 (results/)
-    tolerances=(Tolerance("factor", 2.0, "sigma(z) need not equal the noise std: part of the noise "
-                          "is encoded in z and reconstructed, which lowers the residual; a factor 2 "
-                          "separates tracking from a constant band (our noise levels span a factor 10)"),),
-    finding=("Quick profile: LV-VAE's sigma(z) orders the regions like their noise (0.036 < 0.098 < 0.135 "
-             "for noise 0.01 < 0.05 < 0.1) but sits 3.6x above the small region's noise: it tracks the "
-             "ordering, not the level (factor-2 tolerance). Full profile: 0.026 / 0.080 / 0.134, still 2.6x the "
-             "small region's noise."),
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: not reproduced)",
+    tolerances=(Tolerance("thickness_factor", F4_FACTOR, "ours: (b) counts a region as reproduced when the RMS "
+                          "distance of generated samples to the curve is within a factor 2 of the data's (the "
+                          "regions' noise spans a factor 10)"),),
+    finding=(
+    "Not reproduced (quick, 6 seeds): (a) LV's sigma(z) is ordered like the noise in every seed "
+    "(0.087/0.043/0.129 for noise 0.05/0.01/0.1), but (b) its generated samples are 3-10x too thick about the "
+    "curve (RMS distance 0.151/0.135/0.179 vs the data's 0.050/0.013/0.097; 0/6 seeds within a factor 2), so the "
+    "thickness is not reproduced; LS samples form a near-constant band (max/min 1.6), F 0.01 samples scatter "
+    "widely (0.35-0.40). Before: not reproduced under a factor-2 rule on sigma(z) the paper does not state."
+    ),
+    plot=_plot_f4,
 )
 def check_f4(profile: Profile) -> Outcome:
     import jax
 
-    from toyvae.engine import reconstruct
+    from toyvae.engine import generate, reconstruct
 
     r = toy2d.run(profile)
-    lv = r.phase1.index("LV")
+    lv_i = r.phase1.index("LV")
     x, region, _ = r.data.sample_labelled(jax.random.PRNGKey(30_000), 3000)
     x, region = np.asarray(x), np.asarray(region)
-    per_seed = []
-    for k in range(len(r.plan.seeds)):
-        _, sig = reconstruct(r.phase1, lv, k, x)
-        g = np.sqrt(sig[:, 0] * sig[:, 1])  # geometric mean over the two coordinates
-        per_seed.append([float(np.median(g[region == j])) for j in range(3)])
-    sig_region = np.exp(np.mean(np.log(per_seed), axis=0))  # geometric mean over seeds
     noise = np.asarray(r.data.noise)
-    order_ok = list(np.argsort(sig_region)) == list(np.argsort(noise))
-    ratio = sig_region / noise
-    within = bool(np.all((ratio <= 2.0) & (ratio >= 0.5)))
-    verdict = Verdict.CONFIRMED if order_ok and within else Verdict.NOT_REPRODUCED
+    data_spread = toy2d.spread_by_region(r.data, x)
+    n_seed = len(r.plan.seeds)
+    lv_sigma, ordered, gen, thick_ok = [], [], {"LV": [], "LS": [], "F 0.01": []}, []
+    for k in range(n_seed):
+        _, sig = reconstruct(r.phase1, lv_i, k, x, averaged=True)
+        g = np.sqrt(sig[:, 0] * sig[:, 1])  # geometric mean over the two coordinates
+        per_region = [float(np.median(g[region == j])) for j in range(3)]
+        lv_sigma.append(per_region)
+        ordered.append(list(np.argsort(per_region)) == list(np.argsort(noise)))
+        for name in gen:
+            _, _, samples = generate(r.phase1, r.phase1.index(name), k, 3000, averaged=True)
+            gen[name].append(toy2d.spread_by_region(r.data, samples))
+        ratio = gen["LV"][-1] / data_spread
+        thick_ok.append(bool(np.all((ratio <= F4_FACTOR) & (ratio >= 1 / F4_FACTOR))
+                             and list(np.argsort(gen["LV"][-1])) == list(np.argsort(data_spread))))
+    gen = {k: np.array(v) for k, v in gen.items()}
+    a_ok, b_ok = all(ordered), all(thick_ok)
+    if a_ok and b_ok:
+        verdict = Verdict.CONFIRMED
+    elif sum(ordered) <= n_seed / 2 or sum(thick_ok) <= n_seed / 2:
+        verdict = Verdict.NOT_REPRODUCED
+    else:
+        verdict = Verdict.OPEN
+    ls_width = gen["LS"].max(axis=1) / gen["LS"].min(axis=1)
+    fmt = lambda v: "/".join(f"{t:.3f}" for t in v)  # noqa: E731
     return Outcome(
         verdict=verdict,
-        measured={"sigma_by_region": sig_region, "noise_by_region": noise, "ratio": ratio,
-                  "order_matches": order_ok, "within_factor_2": within, "per_seed": per_seed,
-                  "profile": _profile_note(r)},
-        summary=f"[{_profile_note(r)}] LV sigma(z) by region (moderate, small, large) "
-                f"{np.round(sig_region, 4).tolist()} vs noise {noise.tolist()}; order "
-                f"{'matches' if order_ok else 'DIFFERS'}, ratios {np.round(ratio, 2).tolist()}",
+        measured={"noise_by_region": noise, "lv_sigma_by_region_per_seed": lv_sigma, "sigma_ordered_per_seed": ordered,
+                  "data_spread": data_spread, "generated_spread": {k: v.tolist() for k, v in gen.items()},
+                  "lv_thickness_reproduced_per_seed": thick_ok, "ls_band_max_over_min": ls_width.tolist(),
+                  "seeds": list(r.plan.seeds), "profile": _profile_note(r)},
+        summary=f"[{_profile_note(r)}] (a) LV sigma(z) by region (moderate, small, large) mean "
+                f"{fmt(np.mean(lv_sigma, axis=0))} vs noise {noise.tolist()}: ordered in {sum(ordered)}/{n_seed} seeds; "
+                f"(b) RMS distance to the curve, data {fmt(data_spread)}, LV samples {fmt(gen['LV'].mean(0))} "
+                f"(thickness within x{F4_FACTOR:g} and ordered in {sum(thick_ok)}/{n_seed} seeds), LS {fmt(gen['LS'].mean(0))} "
+                f"(max/min {ls_width.mean():.2f}), F 0.01 {fmt(gen['F 0.01'].mean(0))}",
+        rule=f"(a) in every seed the regions' median sigma(z) has the noise's order; (b) in every seed the LV samples' "
+             f"RMS distance to the curve is within a factor {F4_FACTOR:g} of the data's in each region and ordered like "
+             "it. Both in every seed: confirmed; either failing in half the seeds or more: not reproduced; else open.",
+        figure_data={"noise": noise.tolist(), "lv_sigma": figure_numbers(lv_sigma),
+                     "data_spread": figure_numbers(data_spread),
+                     "gen_spread": {k: figure_numbers(v) for k, v in gen.items()}},
     )
+
+
+A2_MARGIN = 0.1
+
+
+def _plot_a2(data):
+    fig, (ax,) = new_figure()
+    steps = np.asarray(data["steps"])
+    ax.plot(steps, data["ls_sigma"], color="C0", label="LS-VAE sigma (geometric mean of seeds) = F sched")
+    ax.axhline(data["sigma_star"], color="C1", ls="--", label="F*: sigma fixed at LS's final value")
+    ax.set(yscale="log", xlabel="step", ylabel="decoder sigma", title="BS20 App. A.2: the schedule matters")
+    ax.legend(fontsize=7)
+    return fig
 
 
 @claim(
     id="BS20.A2",
     source="Berger & Sebag 2020, App. A.2, Figs. 8-10",
-    statement="An F-VAE whose sigma follows LS-VAE's recorded sigma schedule reaches LS-VAE's ELBO, "
-              "while F* (sigma fixed at LS-VAE's final value from the start) does not.",
-    expected=Verdict.CONFIRMED,
-    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
-    tolerances=(Tolerance("elbo_gap", 0.1, "nats per point: the paper's seed spread on Table 1 is "
-                          "0.08-0.12, so 0.1 is 'the same ELBO' at its resolution"),),
-    finding=("Quick profile: the F-VAE on LS-VAE's recorded sigma schedule ends near LS's ELBO (-1.300 vs "
-             "-1.261, seed s.e. 0.06 and 0.03) while F* ends 0.40 nats below (-1.662): the schedule, not the "
-             "final sigma, matters. (With 4000 quick steps, an earlier setting, the scheduled F-VAE ended beyond "
-             "the 0.1 tolerance: the agreement needs training long enough to follow the schedule.)"),
+    statement="An F-VAE whose sigma follows LS-VAE's recorded sigma schedule reaches LS-VAE's ELBO, while F* (sigma "
+              "fixed at LS-VAE's final value from the start) does not.",
+    expected=Verdict.OPEN,
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: confirmed)",
+    tolerances=(Tolerance("elbo_margin", A2_MARGIN, "nats per point: the paper's seed spread on Table 1 is 0.08-0.12, "
+                          "so the 95% CI over seeds of ELBO(F sched) - ELBO(LS) inside +-0.1 is 'the same ELBO'"),
+                Tolerance("t_seed", _T_LEVEL, "LS > F*: paired t over seeds vs the 95% Student-t quantile")),
+    finding=(
+    "Open in the quick profile (6 seeds, 6000 steps, parameters averaged over the last 10%): F sched -1.042 +- "
+    "0.006 vs LS -1.093 +- 0.051 (seed s.e.); the 95% CI of their paired difference, [-0.10, +0.20], is not "
+    "inside +-0.1 nats because LS's seed spread is large, so 'reaches LS' is unresolved; F* -1.449 is below LS "
+    "(t = 8.3). Before (2026-11-29, means against a fixed 0.1 bar, no test over seeds): confirmed."
+    ),
+    plot=_plot_a2,
 )
 def check_a2(profile: Profile) -> Outcome:
     r = toy2d.run(profile)
-    ls, sched, fstar = _mean(r, "LS"), _mean(r, "F sched"), _mean(r, "F*")
-    tol = 0.1
-    reaches = abs(sched - ls) <= tol
-    fstar_below = fstar < ls - tol
-    verdict = Verdict.CONFIRMED if reaches and fstar_below else Verdict.NOT_REPRODUCED
+    e = {n: np.asarray(r.metrics[n]["elbo"], np.float64) for n in ("LS", "F sched", "F*")}
+    reach, lo, hi = _stats.equivalence(e["F sched"] - e["LS"], A2_MARGIN)
+    below, t_below = _stats.ordering(e["LS"], e["F*"])
+    if reach == "equivalent" and below == "holds":
+        verdict = Verdict.CONFIRMED
+    elif reach == "different" or below == "reversed":
+        verdict = Verdict.NOT_REPRODUCED
+    else:
+        verdict = Verdict.OPEN
     traj = np.exp(np.mean(np.log(r.phase1.history["sigma"][r.phase1.index("LS")]), axis=0))
     quarters = [float(traj[min(len(traj) - 1, int(q * len(traj)))]) for q in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    mse = {n: _stats.mean_se(v) for n, v in e.items()}
+    keep = slice(None, None, max(1, traj.size // 200))
     return Outcome(
         verdict=verdict,
-        measured={"elbo_LS": ls, "elbo_F_sched": sched, "elbo_F*": fstar,
-                  "se_LS": _se(r, "LS"), "se_F_sched": _se(r, "F sched"), "se_F*": _se(r, "F*"),
-                  "sched_reaches_LS": reaches, "F*_below_LS": fstar_below,
-                  "LS_sigma_at_0_25_50_75_100pct": quarters, "profile": _profile_note(r)},
+        measured={**{f"elbo_{n}": v.tolist() for n, v in e.items()}, "ci_sched_minus_LS": [lo, hi], "reach": reach,
+                  "t_LS_minus_F*": t_below, "LS_sigma_at_0_25_50_75_100pct": quarters,
+                  "seeds": list(r.plan.seeds), "profile": _profile_note(r)},
         paper={"claim": "F sched = LS (same curves and ELBO), F* 0.335 < LS 1.26"},
-        summary=f"[{_profile_note(r)}] ELBO LS {ls:.3f}+-{_se(r, 'LS'):.3f}, F sched {sched:.3f}+-"
-                f"{_se(r, 'F sched'):.3f}, F* {fstar:.3f}+-{_se(r, 'F*'):.3f} (+- seed s.e.) "
-                f"(sched reaches LS within {tol}: {reaches}; F* below LS by > {tol}: {fstar_below})",
+        summary=f"[{_profile_note(r)}; averaged end] ELBO LS {mse['LS'][0]:.3f}+-{mse['LS'][1]:.3f}, F sched "
+                f"{mse['F sched'][0]:.3f}+-{mse['F sched'][1]:.3f}, F* {mse['F*'][0]:.3f}+-{mse['F*'][1]:.3f} (+- seed "
+                f"s.e.); F sched - LS 95% CI [{lo:.3f}, {hi:.3f}] vs +-{A2_MARGIN}: {reach}; LS > F*: {below} "
+                f"(t={t_below:.1f})",
+        rule=f"Confirmed when the 95% CI over seeds of ELBO(F sched) - ELBO(LS) lies inside +-{A2_MARGIN} nats AND LS > F* "
+             "by the paired t test; not reproduced when the CI lies outside or F* beats LS; otherwise open.",
+        figure_data={"steps": figure_numbers(np.arange(traj.size)[keep] * r.phase1.config.record_every),
+                     "ls_sigma": figure_numbers(traj[keep]), "sigma_star": r.sigma_star},
     )
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim
+from toyvae.claims import _stats
+from toyvae.claims._plots import new_figure, seed_lines
+from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
 from toyvae.experiments import linear_vae as lv
 from toyvae.experiments import neural_losses as nl
 from toyvae.theory import linear_gaussian as lg
@@ -27,8 +29,24 @@ T46_TOL = 0.1
 E44_K = 4.0
 
 
-def _quick(profile: Profile) -> bool:
-    return Profile(profile) == Profile.QUICK
+def _parts(sweep, k: int, j: int):
+    p = sweep.params
+    return rd.linear_vae_parts(rd.LinearVAEParams(p.A[k, j], np.exp(p.log_s[k, j]), p.W[k, j]), sweep.spec.Sigma,
+                               sweep.spec.Gs[k])
+
+
+def _plot_t46(data):
+    fig, (ax,) = new_figure()
+    c = np.asarray(data["c"], float)
+    s = np.asarray(data["s"], float)
+    s_star = np.asarray(data["s_star"], float)
+    ax.loglog(s_star.ravel(), s.ravel(), "o", ms=3, alpha=0.6, label="trained s_i vs beta/(beta + 2 c_i)")
+    lim = [min(s_star.min(), s.min()) * 0.8, 1.05]
+    ax.plot(lim, lim, "k--", lw=1, label="eq. 46")
+    ax.set(xlabel="beta / (beta + 2 c_i), c_i of the trained decoder", ylabel="trained posterior variance s_i",
+           title=f"NL26 eq. 46 on trained linear VAEs ({len(c)} models)")
+    ax.legend(fontsize=7)
+    return fig
 
 
 @claim(
@@ -37,28 +55,45 @@ def _quick(profile: Profile) -> bool:
     statement="A linear-Gaussian VAE trained by gradient descent has posterior variances s_i = beta/(beta + 2 c_i) "
     "with c_i = (W^T G W)_ii of its trained decoder; eq. 44 holds on the trained model.",
     expected=Verdict.CONFIRMED,
-    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: confirmed)",
     tolerances=(
         Tolerance("max_abs_log_ratio", T46_TOL, "Adam with one reparameterised sample per point: the loss in log s has "
                   "curvature beta/2 (0.025 at beta=0.05), so gradient noise leaves a few-percent error after 3000 steps"),
         Tolerance("e44_sigmas", E44_K, "Monte Carlo with N=200000 draws per point: |mean - exact| <= 4 se "
                   "(two-sided normal tail 6e-5 per comparison)"),
     ),
-    finding="Trained linear VAEs satisfy eq. 46 with their own decoder to within a few percent in s for 3 metrics x "
-    "3 betas, and eq. 44 holds on a trained model within Monte Carlo error.",
+    finding="Consistency check (eq. 46 holds at ANY stationary point in s, whatever W): every trained linear VAE "
+    "(3 metrics x 3 betas x 3 seeds) satisfies it with its own decoder within the 10% tolerance in s, and eq. 44 holds "
+    "on a trained model within Monte Carlo error. The informative gap, the objective above the exact optimum, is "
+    "reported per model.",
+    plot=_plot_t46,
 )
 def check_t46_trained(profile: Profile) -> Outcome:
-    spec, params, _ = lv.shared_sweep(_quick(profile))
-    errs, rows = [], []
+    sweep = lv.shared_sweep(profile)
+    spec, params = sweep.spec, sweep.params
+    seeds = sweep.plan.seeds
+    errs, gaps, rows, c_all, s_all, s_star_all = [], [], [], [], [], []
     for k in range(spec.t46.start, spec.t46.stop):
-        s = np.exp(params.log_s[k])
-        c = lg.metric_coefficients(params.W[k], spec.Gs[k])
-        err = float(np.max(np.abs(np.log(s / lg.optimal_posterior_variance(c, spec.betas[k])))))
-        errs.append(err)
-        rows.append((spec.metric_names[(k - spec.t46.start) // 3], float(spec.betas[k]), round(err, 4)))
-    # eq. 44 by Monte Carlo on one trained model (random metric, beta = 0.2)
+        pt = rd.reverse_water_filling(rd.metric_weighted_spectrum(spec.Sigma, spec.Gs[k]), spec.betas[k] / 2)
+        optimum = float(pt.distortion + spec.betas[k] * pt.rate)
+        for j in range(len(seeds)):
+            s = np.exp(params.log_s[k, j])
+            c = lg.metric_coefficients(params.W[k, j], spec.Gs[k])
+            s_star = lg.optimal_posterior_variance(c, spec.betas[k])
+            err = float(np.max(np.abs(np.log(s / s_star))))
+            parts = _parts(sweep, k, j)
+            gap = (parts.distortion + spec.betas[k] * parts.rate - optimum) / optimum
+            errs.append(err)
+            gaps.append(gap)
+            c_all.append(c)
+            s_all.append(s)
+            s_star_all.append(s_star)
+            rows.append((spec.metric_names[(k - spec.t46.start) // 3], float(spec.betas[k]), seeds[j], round(err, 4),
+                         round(gap, 5)))
+    # eq. 44 by Monte Carlo on one trained model (random metric, beta = 0.2, first seed)
     k = spec.t46.start + 7
-    A, s, W, G = params.A[k], np.exp(params.log_s[k]), params.W[k], spec.Gs[k]
+    A, s, W, G = params.A[k, 0], np.exp(params.log_s[k, 0]), params.W[k, 0], spec.Gs[k]
     rng = np.random.default_rng(0)
     xs = rng.multivariate_normal(np.zeros(spec.Sigma.shape[0]), spec.Sigma, size=5)
     N = 200_000
@@ -74,11 +109,30 @@ def check_t46_trained(profile: Profile) -> Outcome:
     return Outcome(
         verdict=Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED,
         measured={"max_abs_log_ratio": max(errs), "median_abs_log_ratio": float(np.median(errs)),
-                  "e44_max_z": float(max(z_scores))},
-        summary=f"|log s - log s*| max {max(errs):.3f} (median {np.median(errs):.3f}) over 3 metrics x betas "
-        f"{lv.SWEEP_T46_BETAS}; eq. 44 MC max |z| {max(z_scores):.2f} (N={N})",
-        details={"per_config": rows, "e44_z": z_scores},
+                  "objective_gap_to_optimum_median": float(np.median(gaps)), "objective_gap_max": float(max(gaps)),
+                  "e44_max_z": float(max(z_scores)), "seeds": list(seeds), "steps": sweep.plan.steps},
+        summary=f"[consistency check; {len(errs)} models = 3 metrics x 3 betas x {len(seeds)} seeds] |log s - log s*| "
+        f"max {max(errs):.3f} (median {np.median(errs):.3f}); objective above the exact optimum: median "
+        f"{np.median(gaps):.2%}, max {max(gaps):.2%}; eq. 44 MC max |z| {max(z_scores):.2f} (N={N})",
+        details={"per_model": rows, "e44_z": z_scores},
+        rule=f"Consistency check: eq. 46 holds at every stationary point in s whatever the decoder, so this tests that "
+        f"training reached stationarity in s: every model within {T46_TOL} in log s, and the Monte Carlo mean of eq. 44 "
+        f"within {E44_K} standard errors. The objective's distance above the exact optimum is the informative number.",
+        figure_data={"c": figure_numbers(c_all), "s": figure_numbers(s_all), "s_star": figure_numbers(s_star_all)},
     )
+
+
+def _plot_f13(data):
+    fig, (ax,) = new_figure()
+    dims = np.arange(1, len(data["std_closed"][0]) + 1)
+    for i, name in enumerate(("isotropic c", "anisotropic c")):
+        ax.plot(dims, data["std_closed"][i], color=f"C{i}", lw=2, label=f"{name}: closed form")
+        for row in data["std_trained"][i]:
+            ax.plot(dims, row, "o", color=f"C{i}", ms=3, alpha=0.6)
+    ax.set(xlabel="latent dimension i", ylabel="posterior std sqrt(s_i)",
+           title="NL26 Fig. 13: matched variance-KL (dots: trained, one per seed)")
+    ax.legend(fontsize=7)
+    return fig
 
 
 @claim(
@@ -87,32 +141,38 @@ def check_t46_trained(profile: Profile) -> Outcome:
     statement="D = 16, W = I: at a common variance-KL an isotropic metric gives equal per-dimension posterior std, "
     "an anisotropic metric a spread of stds (closed form and trained linear VAE).",
     expected=Verdict.CONFIRMED,
-    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: confirmed)",
     tolerances=(
         Tolerance("iso_A_post_trained", 1e-3, "trained isotropic case: A_post should be 0; 1e-3 allows the "
                   "few-percent Adam noise in log s (variance of ~0.01 errors is 1e-4)"),
         Tolerance("rel_s", 0.05, "trained vs closed-form s, Adam noise as in NL26.T46-trained"),
     ),
     finding="At 4 nats of variance-KL the isotropic metric gives a flat posterior std (0.549 for all 16 dims) and the "
-    "anisotropic c_i in [0.25, 4] a spread (0.35 to 0.83); the encoder-only trained VAE reproduces both.",
+    "anisotropic c_i in [0.25, 4] a spread (0.35 to 0.83); the encoder-only trained VAE reproduces both for every seed.",
+    plot=_plot_f13,
 )
 def check_f13(profile: Profile) -> Outcome:
-    r = lv.fig13_experiment(_quick(profile))
+    r = lv.fig13_experiment(profile)
     a_closed = np.var(np.log(r.s_closed), axis=1)
-    a_trained = np.var(np.log(r.s_trained), axis=1)
-    rel = float(np.max(np.abs(r.s_trained / r.s_closed - 1)))
+    a_trained = np.var(np.log(r.s_trained), axis=2)  # (2, seeds)
+    rel = float(np.max(np.abs(r.s_trained / r.s_closed[:, None, :] - 1)))
     vkl = lg.variance_kl(r.s_closed)
-    ok = a_trained[0] <= 1e-3 and a_closed[0] < 1e-20 and a_trained[1] > 0.1 and rel <= 0.05
+    ok = bool(np.all(a_trained[0] <= 1e-3)) and a_closed[0] < 1e-20 and bool(np.all(a_trained[1] > 0.1)) and rel <= 0.05
     std = np.sqrt(r.s_closed)
     return Outcome(
         verdict=Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED,
         measured={"beta_iso": float(r.betas[0]), "beta_aniso": float(r.betas[1]),
-                  "A_post_closed": a_closed.tolist(), "A_post_trained": a_trained.tolist(), "max_rel_s": rel,
-                  "variance_kl": vkl.tolist()},
-        summary=f"variance-KL {vkl[0]:.3f}/{vkl[1]:.3f} nats; std iso {std[0].min():.3f}..{std[0].max():.3f}, "
-        f"aniso {std[1].min():.3f}..{std[1].max():.3f}; A_post trained {a_trained[0]:.1e} vs {a_trained[1]:.3f}; "
-        f"trained vs closed s max rel {rel:.3f}",
-        details={"c_aniso": list(lv.FIG13_C_ANISO), "std_closed": std.tolist(), "std_trained": np.sqrt(r.s_trained).tolist()},
+                  "A_post_closed": a_closed.tolist(), "A_post_trained_iso": a_trained[0].tolist(),
+                  "A_post_trained_aniso": a_trained[1].tolist(), "max_rel_s": rel, "variance_kl": vkl.tolist(),
+                  "seeds": list(r.seeds)},
+        summary=f"[{len(r.seeds)} seeds] variance-KL {vkl[0]:.3f}/{vkl[1]:.3f} nats; std iso {std[0].min():.3f}.."
+        f"{std[0].max():.3f}, aniso {std[1].min():.3f}..{std[1].max():.3f}; A_post trained iso max "
+        f"{a_trained[0].max():.1e} vs aniso min {a_trained[1].min():.3f}; trained vs closed s max rel {rel:.3f}",
+        details={"c_aniso": list(lv.FIG13_C_ANISO)},
+        rule="Every seed: trained A_post <= 1e-3 for the isotropic metric and > 0.1 for the anisotropic one, and every "
+        "trained s within 5% of the closed form; the closed form's isotropic A_post is 0.",
+        figure_data={"std_closed": figure_numbers(std), "std_trained": figure_numbers(np.sqrt(r.s_trained))},
     )
 
 
@@ -135,7 +195,7 @@ def _random_psd(rng, n):
 )
 def check_t11(profile: Profile) -> Outcome:
     rng = np.random.default_rng(11)
-    trials = 200 if _quick(profile) else 2000
+    trials = 200 if Profile(profile) == Profile.QUICK else 2000
     n = 6
     worst, violations, control_violations, lipschitz_worst = np.inf, 0, 0, np.inf
     tight, control_points = 0.0, 0
@@ -200,56 +260,116 @@ def _decreasing(v, tol=0.0):
     return bool(np.all(np.diff(v) < tol))
 
 
+def _rates(runs, sl) -> np.ndarray:
+    """Held-out rate of every setting of a slice and every seed: (settings, seeds)."""
+    return np.array([[nl.evaluate(runs, k, j)["rate"] for j in range(len(runs.seeds))]
+                     for k in range(sl.start, sl.stop)])
+
+
+def _plot_c1(data):
+    fig, (ax1, ax2) = new_figure(2)
+    lam = data["lambdas"]
+    seed_lines(ax1, lam, {"trained linear": data["trained_linear"]}, xlabel="lambda", ylabel="rate [nats]",
+               title="linear-Gaussian, edge metric", reference={"closed form": data["closed_form"]})
+    seed_lines(ax2, lam, {"feature": data["patch_feature"], "adversarial": data["patch_adversarial"]},
+               xlabel="lambda", ylabel="held-out rate [nats]", title="nonlinear VAE on 8x8 patches, beta = 0.3")
+    ax2.plot([0.5, 0.75], np.mean(data["pixel_control"], axis=0), "ks", label="pixel loss, weight 1 - lambda")
+    ax2.legend(fontsize=7)
+    return fig
+
+
 @claim(
     id="NL26.C1",
     source="Strano et al. 2026, Sec. 3 (claim 1), Figs. 3-4",
     statement="With loss lambda d_neural + (1 - lambda) d_pix + beta KL at fixed beta, the rate at convergence falls "
     "as lambda grows: (a) quadratic edge-feature metric on the linear-Gaussian model (closed form, trained); "
     "(b) nonlinear VAE on image patches with a 1-Lipschitz edge-feature network; (c) hinge adversarial term.",
-    expected=Verdict.REFINED,
-    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
-    tolerances=(Tolerance("monotone", 0.0, "strict decrease between consecutive lambdas (0, .25, .5, .75, 1)"),),
-    finding="Exact for quadratic metrics dominated by pixel SSE (||F|| <= 1); on patches the rate falls from lambda=0 to "
-    "lambda>=0.75 but not monotonically, and the fall is carried by the shrinking pixel weight: at equal pixel weight "
-    "the neural term adds rate, and a feature map with ||F|| = 2 makes the closed-form rate non-monotone. Full "
-    "profile (longer training): confirmed on patches too (feature 4.24/3.73/3.15/2.00/0.00, adversarial "
-    "4.24/3.72/3.28/2.91/0.01), still at or above the pixel-only controls.",
+    expected=Verdict.CONFIRMED,
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: confirmed)",
+    tolerances=(Tolerance("t_seed", _stats.T_LEVEL, "a rate difference between two lambdas counts when the paired "
+                          "(same-seed) t statistic over the seeds exceeds the two-sided 95% Student-t quantile "
+                          "(4.30 for 3 seeds): a 5% false call per comparison for normal seed noise"),),
+    finding=(
+    "Confirmed in the quick profile (3 seeds): exact for quadratic metrics dominated by pixel SSE (||F|| <= 1; "
+    "||F|| = 2 makes the closed-form rate non-monotone); on patches the rate falls from lambda = 0 to 1 for the "
+    "feature (5.95 -> 0.01, t = 26) and adversarial terms (5.95 -> 1.16, t = 8.8), every consecutive step "
+    "falling, and the feature loss does not add measurable rate over pixel loss with the same pixel weight (t = "
+    "1.5 and 2.9 < 4.30). Before: refined, on one seed."
+    ),
+    plot=_plot_c1,
 )
 def check_c1(profile: Profile) -> Outcome:
-    quick = _quick(profile)
-    spec, params, _ = lv.shared_sweep(quick)
+    sweep = lv.shared_sweep(profile)
+    spec = sweep.spec
     F = lv.difference_features(spec.Sigma.shape[0])
     closed = _c1_closed_rates(spec, F, lv.SWEEP_C1_BETA)
     closed_L2 = _c1_closed_rates(spec, F, lv.SWEEP_C1_BETA, scale=2.0)
-    trained = np.array([rd.linear_vae_parts(rd.LinearVAEParams(params.A[k], np.exp(params.log_s[k]), params.W[k]),
-                                            spec.Sigma, spec.Gs[k]).rate for k in range(spec.c1.start, spec.c1.stop)])
-    runs = nl.shared_runs(quick)
-    rate = lambda k: nl.evaluate(runs.params, k, runs.eval_x)["rate"]  # noqa: E731
-    feat = np.array([rate(k) for k in range(runs.feature.start, runs.feature.stop)])
-    adv = np.array([feat[0]] + [rate(k) for k in range(runs.adversarial.start, runs.adversarial.stop)])
-    # controls: pixel loss only, weight (1 - lambda): the same as beta / (1 - lambda) = 0.6 (lambda .5), 1.2 (lambda .75)
-    control = {0.5: rate(runs.betas.start + 1), 0.75: rate(runs.betas.start + 2)}
-    a_ok = _decreasing(closed) and _decreasing(trained)
-    falls = feat[-1] < feat[0] and adv[-2] < adv[0]
-    monotone = _decreasing(feat) and _decreasing(adv)
-    neural_adds = feat[2] > control[0.5] and feat[3] > control[0.75]
-    if a_ok and falls and monotone and not neural_adds:
-        verdict = Verdict.CONFIRMED
-    elif a_ok and falls:
+    trained = np.array([[_parts(sweep, k, j).rate for j in range(len(sweep.plan.seeds))]
+                        for k in range(spec.c1.start, spec.c1.stop)])  # (lambdas, seeds)
+    runs = nl.shared_runs(profile)
+    feat = _rates(runs, runs.feature)  # (5 lambdas, seeds)
+    adv = np.vstack([feat[:1], _rates(runs, runs.adversarial)])
+    # controls: pixel loss only with weight (1 - lambda) = beta / (1 - lambda): 0.6 (lambda .5), 1.2 (lambda .75)
+    control = _rates(runs, slice(runs.betas.start + 1, runs.betas.start + 3))  # (2, seeds)
+    a_ok = _decreasing(closed) and all(_decreasing(trained[:, j]) for j in range(trained.shape[1]))
+    steps = {name: [_stats.ordering(r[i], r[i + 1]) for i in range(len(r) - 1)] for name, r in
+             (("feature", feat), ("adversarial", adv))}
+    overall = {name: _stats.ordering(r[0], r[-1]) for name, r in (("feature", feat), ("adversarial", adv))}
+    rise = any(o == "reversed" for v in steps.values() for o, _ in v) or any(o == "reversed" for o, _ in overall.values())
+    falls = all(o == "holds" for o, _ in overall.values())
+    monotone = all(o == "holds" for v in steps.values() for o, _ in v)
+    adds = [_stats.ordering(feat[2], control[0]), _stats.ordering(feat[3], control[1])]
+    neural_adds = all(o == "holds" for o, _ in adds)
+    if not a_ok or rise:
+        verdict = Verdict.NOT_REPRODUCED
+    elif not falls:
+        verdict = Verdict.OPEN
+    elif neural_adds:
         verdict = Verdict.REFINED
     else:
-        verdict = Verdict.NOT_REPRODUCED
+        verdict = Verdict.CONFIRMED
     fmt = lambda v: "/".join(f"{x:.2f}" for x in v)  # noqa: E731
+    tfmt = lambda v: "/".join(f"{t:.1f}" for _, t in v)  # noqa: E731
+    seeds = list(runs.seeds)
     return Outcome(
         verdict=verdict,
-        measured={"closed_form": closed.tolist(), "trained_linear": trained.tolist(), "closed_form_L2": closed_L2.tolist(),
-                  "patch_feature": feat.tolist(), "patch_adversarial": adv.tolist(),
-                  "pixel_only_control": {str(k): v for k, v in control.items()}},
-        summary=f"rate over lambda {lv.SWEEP_LAMBDAS}: linear closed {fmt(closed)}, trained {fmt(trained)}; "
-        f"||F||=2: {fmt(closed_L2)}; patches feature {fmt(feat)}, adversarial {fmt(adv)}; "
-        f"pixel-only control lam .5/.75: {control[0.5]:.2f}/{control[0.75]:.2f}",
+        measured={"closed_form": closed.tolist(), "trained_linear": trained.T.tolist(), "closed_form_L2": closed_L2.tolist(),
+                  "patch_feature": feat.T.tolist(), "patch_adversarial": adv.T.tolist(),
+                  "pixel_only_control_lambda_.5_.75": control.T.tolist(),
+                  "t_consecutive_drops": {k: [t for _, t in v] for k, v in steps.items()},
+                  "t_overall_drop": {k: t for k, (_, t) in overall.items()},
+                  "t_neural_adds_rate": [t for _, t in adds], "monotone": monotone, "falls": falls,
+                  "neural_adds": neural_adds, "t_critical": _stats.t_critical(len(seeds)), "seeds": seeds},
+        summary=f"[{len(seeds)} seeds] rate over lambda {lv.SWEEP_LAMBDAS}: linear closed {fmt(closed)}, trained (mean) "
+        f"{fmt(trained.mean(1))}; ||F||=2: {fmt(closed_L2)}; patches (mean) feature {fmt(feat.mean(1))} (drop t "
+        f"{tfmt(steps['feature'])}), adversarial {fmt(adv.mean(1))} (drop t {tfmt(steps['adversarial'])}); overall "
+        f"drop t {overall['feature'][1]:.1f}/{overall['adversarial'][1]:.1f}; pixel-only control lam .5/.75: "
+        f"{fmt(control.mean(1))} (feature - control t {adds[0][1]:.1f}/{adds[1][1]:.1f}); t crit "
+        f"{_stats.t_critical(len(seeds)):.2f}",
         details={"beta_linear": lv.SWEEP_C1_BETA, "beta_patches": nl.BETA0},
+        rule="Linear part: the closed-form rate and every seed's trained rate strictly decrease in lambda. Patches: a "
+        "difference between two settings counts when the paired t over seeds exceeds the 95% Student-t quantile. "
+        "Not reproduced: the linear part fails or any rise counts; open: no counted fall from lambda=0 to 1; "
+        "refined: the fall counts for both neural terms but the feature loss has MORE rate than pixel loss with the "
+        "same pixel weight (1 - lambda) at lambda = .5 and .75 (the fall is the pixel weight's); else confirmed.",
+        figure_data={"lambdas": list(lv.SWEEP_LAMBDAS), "closed_form": figure_numbers(closed),
+                     "trained_linear": figure_numbers(trained.T), "patch_feature": figure_numbers(feat.T),
+                     "patch_adversarial": figure_numbers(adv.T), "pixel_control": figure_numbers(control.T)},
     )
+
+
+C2_RATE_MATCH = 0.1  # relative
+
+
+def _plot_c2(data):
+    fig, (ax1, ax2) = new_figure(2)
+    seed_lines(ax1, data["lambdas_linear"], {"trained linear": data["linear_trained"]}, xlabel="lambda",
+               ylabel="A_post", title=f"linear-Gaussian at {data['rate_linear']:g} nats",
+               reference={"closed form": data["linear_closed"]})
+    seed_lines(ax2, data["lambdas_patch"], {"A_post": data["patch_A_post"]}, xlabel="lambda", ylabel="A_post",
+               title=f"patches, GECO rate {data['rate_patch']:g} nats")
+    return fig
 
 
 @claim(
@@ -259,49 +379,65 @@ def check_c1(profile: Profile) -> Outcome:
     "A_post) than pixel loss on anisotropic data, more so as lambda grows. A_post = Var_i log s_i; linear models: "
     "s does not depend on x; patches: mean over x of Var_i log s_i(x) ('mean_of_variances').",
     expected=Verdict.OPEN,
-    expected_full=Verdict.CONFIRMED,  # paper-scale run on an H100, 2026-11-23 (results/)
-    tolerances=(Tolerance("rate_match", 0.5, "nats: GECO holds the batch KL at 5 nats by dual ascent; 0.5 nats (10%) "
-                          "is the accepted mismatch of a run at the end of training"),),
-    finding="Linear-Gaussian at 3 nats: A_post falls from 1.10 (pixel) to 0.13 (edges) in closed form and in trained "
-    "models; on patches at a GECO-held 5 nats the drop from lambda=0 to 0.5 is within noise (one seed) and lambda=1 "
-    "misses the rate target, so the nonlinear case stays open in the quick profile. Full profile: confirmed, "
-    "A_post 2.17 -> 1.73 from lambda 0 to 0.5 at 5.0/4.96 nats (z = 25); lambda = 1 still misses the rate.",
+    expected_full=None,
+    full_note="not re-run (2026-11-23, earlier code: confirmed)",
+    tolerances=(Tolerance("rate_match", C2_RATE_MATCH, "relative: GECO holds the batch KL at the target by a "
+                          "rule on log beta; a run whose held-out rate is off by more than 10% is not at matched rate"),
+                Tolerance("t_seed", _stats.T_LEVEL, "paired (same-seed) t over seeds against the two-sided 95% "
+                          "Student-t quantile, as in NL26.C1")),
+    finding=(
+    "Open in the quick profile: linear-Gaussian at 3 nats, A_post falls 1.10 -> 0.13 (closed form) and in every "
+    "seed's trained model; on patches at a GECO-held 3 nats (3 seeds) A_post 1.05 (lambda 0) vs 1.00 (0.5) is "
+    "unresolved (t = 0.65), and lambda = 1 falls to 0.08 but its rate (2.2 nats) misses the target: pure edge "
+    "loss gains rate only slowly even with beta at its floor (e^-10) within 2000 steps. Rule history: until "
+    "2026-11-29 one seed, a 5-nat target that lambda = 1 could not reach, and z scores over evaluation patches."
+    ),
+    plot=_plot_c2,
 )
 def check_c2(profile: Profile) -> Outcome:
-    quick = _quick(profile)
-    spec, params, _ = lv.shared_sweep(quick)
+    sweep = lv.shared_sweep(profile)
+    spec = sweep.spec
     closed, trained = [], []
     for k in range(spec.c2.start, spec.c2.stop):
         mu = rd.metric_weighted_spectrum(spec.Sigma, spec.Gs[k])
         s_opt = np.minimum(spec.betas[k] / 2 / np.maximum(mu, 1e-300), 1.0)  # inactive latents stay at the prior
         closed.append(float(np.var(np.log(s_opt))))
-        trained.append(float(np.var(params.log_s[k])))
-    runs = nl.shared_runs(quick)
-    evals = [nl.evaluate(runs.params, k, runs.eval_x) for k in range(runs.geco.start, runs.geco.stop)]
-    rates = np.array([e["rate"] for e in evals])
-    a_patch = np.array([e["A_post"] for e in evals])
-    a_se = np.array([np.std(np.var(np.log(e["s"]), axis=1)) / np.sqrt(e["s"].shape[0]) for e in evals])
-    matched = np.abs(rates - nl.GECO_RATE) <= 0.5
-    a_ok = _decreasing(closed) and _decreasing(trained)
-    am, sm = a_patch[matched], a_se[matched]
-    # a decrease counts when it exceeds 2 standard errors (over patches) of the difference; one seed only
-    drops = (am[:-1] - am[1:]) / np.sqrt(sm[:-1] ** 2 + sm[1:] ** 2)
-    patch_ok = matched.sum() >= 2 and bool(np.all(drops > 2.0))
-    patch_against = matched.sum() >= 2 and bool(np.any(drops < -2.0))
-    if a_ok and patch_ok:
-        verdict = Verdict.CONFIRMED
-    elif a_ok and not patch_against:
-        verdict = Verdict.OPEN  # mechanism holds exactly; the nonlinear evidence is within noise
-    else:
+        trained.append(np.var(sweep.params.log_s[k], axis=1))  # per seed
+    trained = np.array(trained)  # (lambdas, seeds)
+    runs = nl.shared_runs(profile)
+    n_seed = len(runs.seeds)
+    ks = range(runs.geco.start, runs.geco.stop)
+    rates = np.array([[nl.evaluate(runs, k, j)["rate"] for j in range(n_seed)] for k in ks])
+    a_patch = np.array([[nl.evaluate(runs, k, j)["A_post"] for j in range(n_seed)] for k in ks])
+    matched = np.all(np.abs(rates / nl.GECO_RATE - 1) <= C2_RATE_MATCH, axis=1)  # per lambda, all seeds
+    a_ok = _decreasing(closed) and all(_decreasing(trained[:, j]) for j in range(trained.shape[1]))
+    drops = [_stats.ordering(a_patch[i], a_patch[i + 1]) for i in range(len(ks) - 1)]
+    usable = [bool(matched[i] and matched[i + 1]) for i in range(len(ks) - 1)]
+    if not a_ok or any(u and o == "reversed" for u, (o, _) in zip(usable, drops)):
         verdict = Verdict.NOT_REPRODUCED
+    elif all(usable) and all(o == "holds" for o, _ in drops):
+        verdict = Verdict.CONFIRMED
+    else:
+        verdict = Verdict.OPEN  # the mechanism holds exactly; the nonlinear evidence is unresolved or unmatched
     fmt = lambda v: "/".join(f"{x:.2f}" for x in v)  # noqa: E731
     return Outcome(
         verdict=verdict,
-        measured={"linear_closed_A_post": closed, "linear_trained_A_post": trained, "patch_rates": rates.tolist(),
-                  "patch_A_post": a_patch.tolist(), "patch_A_post_se": a_se.tolist(),
-                  "patch_matched": matched.tolist(), "patch_drop_z": drops.tolist(),
-                  "patch_final_beta": runs.final_beta[runs.geco].tolist()},
-        summary=f"linear @{lv.SWEEP_C2_RATE} nats, lambda {lv.SWEEP_LAMBDAS}: A_post closed {fmt(closed)}, trained "
-        f"{fmt(trained)}; patches (GECO {nl.GECO_RATE} nats) lambda {nl.GECO_LAMBDAS}: rate {fmt(rates)}, "
-        f"A_post {fmt(a_patch)} +- {fmt(a_se)} (matched {matched.tolist()}, drop z {fmt(drops)})",
+        measured={"linear_closed_A_post": closed, "linear_trained_A_post": trained.T.tolist(),
+                  "patch_rates": rates.T.tolist(), "patch_A_post": a_patch.T.tolist(), "patch_matched": matched.tolist(),
+                  "patch_drop_t": [t for _, t in drops], "patch_drop": [o for o, _ in drops],
+                  "patch_final_beta": runs.final_beta[runs.geco].T.tolist(), "seeds": list(runs.seeds),
+                  "t_critical": _stats.t_critical(n_seed)},
+        summary=f"[{n_seed} seeds] linear @{lv.SWEEP_C2_RATE} nats, lambda {lv.SWEEP_LAMBDAS}: A_post closed "
+        f"{fmt(closed)}, trained (mean) {fmt(trained.mean(1))}; patches (GECO {nl.GECO_RATE} nats) lambda "
+        f"{nl.GECO_LAMBDAS}: rate (mean) {fmt(rates.mean(1))} (matched {matched.tolist()}), A_post (mean) "
+        f"{fmt(a_patch.mean(1))}, drops {[o for o, _ in drops]} (paired t {fmt([t for _, t in drops])}, crit "
+        f"{_stats.t_critical(n_seed):.2f}); final beta {fmt(runs.final_beta[runs.geco].mean(1))}",
+        rule="Linear part: closed-form and every seed's trained A_post strictly decrease in lambda. Patches: each "
+        "step lambda 0 -> 0.5 -> 1 at matched rate (every seed's held-out rate within 10% of the GECO target) must "
+        "lower A_post by a paired t over seeds above the 95% Student-t quantile: all hold: confirmed; a counted rise: "
+        "not reproduced; otherwise open.",
+        figure_data={"lambdas_linear": list(lv.SWEEP_LAMBDAS), "linear_closed": figure_numbers(closed),
+                     "linear_trained": figure_numbers(trained.T), "rate_linear": lv.SWEEP_C2_RATE,
+                     "lambdas_patch": list(nl.GECO_LAMBDAS), "patch_A_post": figure_numbers(a_patch.T),
+                     "rate_patch": nl.GECO_RATE},
     )
