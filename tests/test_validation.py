@@ -99,3 +99,43 @@ def test_non_numeric_input():
         hypersphere.log_marginal(1.0, 1.0, "wide", 3)
     with pytest.raises(ValueError, match="^D"):
         hypersphere.optimal_radius(1.0, 0.1, np.array([True, False]))
+
+
+# --- the shared helpers themselves (toyvae._validate) ---------------------------------------------
+
+
+def test_dimension_is_exact_up_to_the_int64_limit():
+    from toyvae import _validate
+
+    # Python ints and int64 arrays are compared as integers: 2**63 - 1 survives, 2**63 does not
+    assert _validate.dimension("D", 2**63 - 1) == 2**63 - 1
+    assert _validate.dimension("D", [2**63 - 1, 3]).tolist() == [2**63 - 1, 3]
+    assert _validate.scalar("D", _validate.dimension("D", 2**63 - 1)) == 2**63 - 1  # an int, not a rounded float
+    for bad in (2**63, np.uint64(2**63), 2**70, 1e300, 2.0**63, np.True_, np.array([True])):
+        with pytest.raises(ValueError, match=r"^D must be an integer in \[2, 2\*\*63 - 1\]"):
+            _validate.dimension("D", bad)
+
+
+def test_non_numbers_are_refused_even_when_numpy_would_parse_them():
+    from toyvae import _validate
+
+    for bad in ("1.5", b"2", None, 1 + 2j, np.array([1 + 0j]), ["1", "2"]):
+        with pytest.raises(ValueError, match=r"^x must be a real number or array of them"):
+            _validate.as_finite("x", bad)
+
+
+def test_seed_flag_scalar_and_broadcast_helpers():
+    from toyvae import _validate
+
+    assert _validate.seed("seed", np.int64(3)) == 3
+    for bad in (-1, 2.5, True, None, "0"):
+        with pytest.raises(ValueError, match=r"^seed must be a non-negative integer"):
+            _validate.seed("seed", bad)
+    assert _validate.flag("scale", np.True_) is True
+    with pytest.raises(ValueError, match=r"^scale must be True or False"):
+        _validate.flag("scale", 1)
+    with pytest.raises(ValueError, match=r"^beta must be a scalar, got an array of shape \(2,\)"):
+        _validate.scalar("beta", np.ones(2))
+    assert _validate.broadcast_shape(r=np.ones(3), R=2.0) == (3,)
+    with pytest.raises(ValueError, match=r"^r, R: shapes do not broadcast against each other \(r \(2,\), R \(3,\)\)"):
+        _validate.broadcast_shape(r=np.ones(2), R=np.ones(3))

@@ -17,11 +17,15 @@ argument or malformed file, message naming it), or :class:`MissingPathError` for
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
+import zlib
 from pathlib import Path
 
 import numpy as np
+
+from toyvae import _validate
 
 __all__ = ["load_digits01", "load_mnist_idx", "load_image_folder", "IMAGE_SUFFIXES", "MissingPathError"]
 
@@ -29,6 +33,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 # IDX type byte -> numpy big-endian dtype (the IDX specification of LeCun's MNIST page).
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+# The format allows 255 dimensions; numpy arrays have at most 32 on every supported version (64 on
+# NumPy 2), and real IDX files have 1 (labels) to 4.
+_IDX_MAX_NDIM = 32
 
 
 def load_digits01() -> np.ndarray:
@@ -71,8 +78,11 @@ def load_mnist_idx(path, *, scale: bool = True) -> np.ndarray:
 
     Raises:
         MissingPathError: ``path`` does not exist (a FileNotFoundError and a ValueError).
-        ValueError: the file is not a well-formed IDX file (message says what is wrong).
+        ValueError: the file is not a well-formed IDX file (corrupt gzip, truncated header or data,
+            a shape with a zero size, more than 32 dimensions; the message names the file and
+            says what is wrong), or ``scale`` is not a bool.
     """
+    scale = _validate.flag("scale", scale)
     p = _existing_file(path)
     if p.is_dir():
         raise ValueError(f"path must be an IDX file, got a folder: {p}")
@@ -80,20 +90,25 @@ def load_mnist_idx(path, *, scale: bool = True) -> np.ndarray:
     if raw[:2] == b"\x1f\x8b":  # gzip magic
         try:
             raw = gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            raise ValueError(f"path {p}: corrupt gzip stream ({err})") from err
+        except (OSError, EOFError, zlib.error) as err:  # bad header / truncated / corrupt deflate data
+            raise ValueError(f"path {p}: corrupt gzip stream ({type(err).__name__}: {err})") from err
     if len(raw) < 4:
         raise ValueError(f"path {p}: too short for an IDX header ({len(raw)} bytes)")
     zero, type_code, ndim = struct.unpack(">HBB", raw[:4])
     if zero != 0 or type_code not in _IDX_DTYPES or ndim == 0:
         raise ValueError(f"path {p}: not an IDX file (header bytes {raw[:4].hex()}; expected "
                          f"0000, a type byte in {sorted(hex(t) for t in _IDX_DTYPES)}, ndim >= 1)")
+    if ndim > _IDX_MAX_NDIM:
+        raise ValueError(f"path {p}: IDX header announces {ndim} dimensions; at most {_IDX_MAX_NDIM} are supported")
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"path {p}: truncated IDX header")
+        raise ValueError(f"path {p}: truncated IDX header ({len(raw)} bytes, {header} needed for {ndim} dimensions)")
     shape = struct.unpack(f">{ndim}I", raw[4:header])
+    if 0 in shape:
+        what = "images" if ndim == 3 and shape[0] == 0 else "values"
+        raise ValueError(f"path {p}: IDX header announces shape {shape}, i.e. 0 {what}: the file holds no data")
     dtype = np.dtype(_IDX_DTYPES[type_code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow for absurd shapes
     if len(raw) - header != expected:
         raise ValueError(f"path {p}: IDX header announces shape {shape} ({expected} bytes of data) "
                          f"but the file holds {len(raw) - header}")
@@ -130,10 +145,9 @@ def load_image_folder(path, size: int = 64, *, limit: int | None = None) -> np.n
         ValueError: ``path`` is not a folder, holds no PNG/JPEG file, a file cannot be decoded
             (its name is given), or ``size`` / ``limit`` is not a positive integer.
     """
-    if isinstance(size, bool) or int(size) != size or size < 1:
-        raise ValueError(f"size must be a positive integer, got {size!r}")
-    if limit is not None and (isinstance(limit, bool) or int(limit) != limit or limit < 1):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
+    size = int(_validate.scalar("size", _validate.dimension("size", size, minimum=1)))
+    if limit is not None:
+        limit = int(_validate.scalar("limit", _validate.dimension("limit", limit, minimum=1)))
     folder = _existing_file(path)
     if not folder.is_dir():
         raise ValueError(f"path must be a folder of images, got a file: {folder}")
@@ -141,16 +155,16 @@ def load_image_folder(path, size: int = 64, *, limit: int | None = None) -> np.n
     if not files:
         raise ValueError(f"path {folder} holds no image file with suffix in {IMAGE_SUFFIXES}")
     if limit is not None:
-        files = files[:int(limit)]
+        files = files[:limit]
     from PIL import Image, UnidentifiedImageError  # installed with matplotlib
 
-    out = np.empty((len(files), int(size), int(size), 3), np.float32)
+    out = np.empty((len(files), size, size, 3), np.float32)
     for i, f in enumerate(files):
         try:
             with Image.open(f) as im:
                 rgb = np.asarray(im.convert("RGB"))
-        except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as err:
             raise ValueError(f"cannot decode image file {f}: {err}") from err
         square = Image.fromarray(_center_square(rgb))
-        out[i] = np.asarray(square.resize((int(size), int(size)), Image.BOX), np.float32) / 255.0
+        out[i] = np.asarray(square.resize((size, size), Image.BOX), np.float32) / 255.0
     return out

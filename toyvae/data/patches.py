@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -20,6 +21,26 @@ import numpy as np
 from toyvae import _validate
 
 __all__ = ["GaussianSource", "image_patches", "power_law_spectrum", "power_law_gaussian", "covariance_spectrum"]
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory, or None where the platform does not say (then nothing is checked)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _fits_in_memory(name: str, value: int, nbytes: int, what: str) -> None:
+    """``ValueError`` naming the parameter, before any work, when the arrays cannot fit in memory.
+
+    NumPy alone would either fail with a ``MemoryError`` that names no parameter, or (for sizes
+    below the machine's address space) start filling gigabytes for minutes before failing.
+    """
+    total = _physical_memory()
+    if total is not None and nbytes > total:
+        raise ValueError(f"{name}={value} asks for {what} ({nbytes / 2**30:.3g} GiB), more than this "
+                         f"machine's memory ({total / 2**30:.3g} GiB)")
 
 
 @functools.cache
@@ -36,14 +57,20 @@ def image_patches(n: int, size: int = 8, *, seed: int = 0, standardise: bool = T
 
     Patches are drawn uniformly over both images and all positions with ``numpy.random.default_rng(seed)``.
     With ``standardise`` the mean patch is subtracted and the whole set divided by its overall
-    standard deviation. Returns float32, shape ``(n, size * size)``.
+    standard deviation (which needs ``n >= 2``: one patch minus the mean patch is all zeros).
+    Returns float32, shape ``(n, size * size)``.
     """
-    n = int(_validate.dimension("n", n, minimum=1))
-    size = int(_validate.dimension("size", size, minimum=2))
+    n = int(_validate.scalar("n", _validate.dimension("n", n, minimum=1)))
+    size = int(_validate.scalar("size", _validate.dimension("size", size, minimum=2)))
+    seed = _validate.seed("seed", seed)
+    standardise = _validate.flag("standardise", standardise)
+    if standardise and n < 2:
+        raise ValueError(f"n must be >= 2 with standardise=True (one centred patch is all zeros), got {n}")
     images = _grey_images()
     h, w = images[0].shape
     if size > min(h, w):
         raise ValueError(f"size must be at most {min(h, w)}, got {size}")
+    _fits_in_memory("n", n, 8 * n * (size * size + 3), f"{n} patches of {size * size} pixels in float64")
     rng = np.random.default_rng(seed)
     which = rng.integers(len(images), size=n)
     rows = rng.integers(h - size + 1, size=n)
@@ -53,14 +80,21 @@ def image_patches(n: int, size: int = 8, *, seed: int = 0, standardise: bool = T
         out[k] = images[i][r : r + size, c : c + size].ravel()
     if standardise:
         out = out - out.mean(axis=0)
-        out = out / out.std()
+        spread = out.std()
+        if spread == 0:  # every patch identical (possible only for tiny n on a flat image region)
+            raise ValueError(f"n={n} patches of size {size} (seed {seed}) are all identical: nothing to standardise")
+        out = out / spread
     return out.astype(np.float32)
 
 
 def power_law_spectrum(n: int, alpha: float = 1.0) -> np.ndarray:
-    """``lambda_k = k^(-alpha)`` for ``k = 1..n`` (float64, descending)."""
-    n = int(_validate.dimension("n", n, minimum=1))
-    alpha = float(_validate.nonnegative("alpha", alpha))
+    """``lambda_k = k^(-alpha)`` for ``k = 1..n`` (float64, descending).
+
+    Values below the smallest float64 (``alpha`` above ~1000 for ``k = 2``) round to 0.
+    """
+    n = int(_validate.scalar("n", _validate.dimension("n", n, minimum=1)))
+    alpha = _validate.scalar("alpha", _validate.nonnegative("alpha", alpha))
+    _fits_in_memory("n", n, 16 * n, f"{n} eigenvalues")
     return np.arange(1, n + 1, dtype=np.float64) ** (-alpha)
 
 
@@ -73,14 +107,20 @@ class GaussianSource(NamedTuple):
 
     def sample(self, n: int, *, seed: int = 0) -> np.ndarray:
         """``n`` draws, shape ``(n, dim)``, float32."""
-        n = int(_validate.dimension("n", n, minimum=1))
-        rng = np.random.default_rng(seed)
+        n = int(_validate.scalar("n", _validate.dimension("n", n, minimum=1)))
+        _fits_in_memory("n", n, 8 * n * self.spectrum.size, f"{n} draws of dimension {self.spectrum.size}")
+        rng = np.random.default_rng(_validate.seed("seed", seed))
         eps = rng.standard_normal((n, self.spectrum.size))
         return ((eps * np.sqrt(self.spectrum)) @ self.basis.T).astype(np.float32)
 
 
 def power_law_gaussian(n: int, alpha: float = 1.0, *, seed: int = 0, rotate: bool = True) -> GaussianSource:
     """``N(0, U diag(k^-alpha) U^T)`` with ``U`` Haar-random (seeded) or the identity (``rotate=False``)."""
+    n = int(_validate.scalar("n", _validate.dimension("n", n, minimum=1)))
+    seed = _validate.seed("seed", seed)
+    rotate = _validate.flag("rotate", rotate)
+    # the basis, the covariance and QR's work arrays: about four n x n float64 matrices
+    _fits_in_memory("n", n, 32 * n * n, f"{n} x {n} matrices")
     spectrum = power_law_spectrum(n, alpha)
     if rotate:
         rng = np.random.default_rng(seed)
@@ -92,8 +132,8 @@ def power_law_gaussian(n: int, alpha: float = 1.0, *, seed: int = 0, rotate: boo
 
 
 def covariance_spectrum(x) -> np.ndarray:
-    """Eigenvalues (descending) of the sample covariance of the rows of ``x``."""
+    """Eigenvalues (descending) of the sample covariance of the rows of ``x`` (n x d, ``n >= 2``, ``d >= 1``)."""
     x = _validate.as_finite("x", x)
-    if x.ndim != 2 or x.shape[0] < 2:
-        raise ValueError(f"x must be 2-D with at least 2 rows, got shape {x.shape}")
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 1:
+        raise ValueError(f"x must be 2-D with at least 2 rows and 1 column, got shape {x.shape}")
     return np.linalg.eigvalsh(np.cov(x, rowvar=False))[::-1]

@@ -1,5 +1,6 @@
-"""Closed forms in float64: hypersphere marginal (BS20), linear-Gaussian VAE (NL26), likelihoods."""
+"""Closed forms in float64: hypersphere marginal (BS20), linear-Gaussian VAE and rate-distortion (NL26),
+likelihoods, and the log-space Bessel functions they rest on."""
 
-from toyvae.theory import hypersphere, likelihoods, linear_gaussian
+from toyvae.theory import bessel, hypersphere, likelihoods, linear_gaussian, rate_distortion
 
-__all__ = ["hypersphere", "likelihoods", "linear_gaussian"]
+__all__ = ["bessel", "hypersphere", "likelihoods", "linear_gaussian", "rate_distortion"]

@@ -18,6 +18,7 @@ Conventions (``shared/claims.md``):
 
 from __future__ import annotations
 
+import numbers
 from typing import NamedTuple
 
 import numpy as np
@@ -81,38 +82,88 @@ def kl_standard_normal(mu, s) -> KLParts:
     """KL from ``N(mu, diag s)`` to ``N(0, I)``, split into its mean and variance parts.
 
     Args:
-        mu: means, shape ``(..., d)``.
+        mu: means, shape ``(..., d)`` (at least 1-D: the latent dimensions are the last axis).
         s: variances (not standard deviations), shape broadcastable to ``mu``, ``s > 0``.
+
+    Parts beyond float64 (``|mu|`` above ~1e154) are ``+inf``; ``d = 0`` gives 0.
     """
-    mu = _validate.as_finite("mu", mu)
+    mu = _latent_axis("mu", _validate.as_finite("mu", mu))
     s = _validate.positive("s", s)
-    mean = 0.5 * np.sum(mu * mu, axis=-1)
-    var = np.sum(g(np.broadcast_to(s, np.broadcast_shapes(mu.shape, s.shape))), axis=-1)
+    shape = _validate.broadcast_shape(mu=mu, s=s)
+    with np.errstate(over="ignore"):
+        mean = 0.5 * np.sum(mu * mu, axis=-1)
+    var = np.sum(g(np.broadcast_to(s, shape)), axis=-1)
     return KLParts(mean=mean, variance=var, total=mean + var)
+
+
+def _latent_axis(name: str, arr: np.ndarray) -> np.ndarray:
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have the latent dimensions on a last axis (at least 1-D), got a scalar")
+    return arr
+
+
+def _matrix(name: str, arr: np.ndarray, rows_cols: str) -> np.ndarray:
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D matrix ({rows_cols}), got shape {arr.shape}")
+    return arr
+
+
+def _metric_for(W: np.ndarray, G: np.ndarray) -> None:
+    n = W.shape[0]
+    if G.shape != (n, n):
+        raise ValueError(f"G must be square with the row count of W ({n} x {n}); got G {G.shape}, W {W.shape}")
 
 
 def metric_coefficients(W, G) -> np.ndarray:
     """``c_i = (W^T G W)_ii`` (NL26 eq. 44), for a decoder ``W`` (n x d) and a PSD metric ``G`` (n x n)."""
-    W = _validate.as_finite("W", W)
+    W = _matrix("W", _validate.as_finite("W", W), "n x d")
     G = _validate.as_finite("G", G)
-    if W.ndim != 2 or G.shape != (W.shape[0], W.shape[0]):
-        raise ValueError(f"G must be square with the row count of W; got W {W.shape}, G {G.shape}")
+    _metric_for(W, G)
     return np.einsum("ji,jk,ki->i", W, G, W)
 
 
 def expected_distortion(x, mu, s, W, G) -> np.ndarray:
-    """NL26 eq. (44): ``E d_M(x, Z) = (x - W mu)^T G (x - W mu) + sum_i c_i s_i`` for ``Z ~ N(mu, diag s)``."""
-    x = _validate.as_finite("x", x)
-    mu = _validate.as_finite("mu", mu)
+    """NL26 eq. (44): ``E d_M(x, Z) = (x - W mu)^T G (x - W mu) + sum_i c_i s_i`` for ``Z ~ N(mu, diag s)``.
+
+    Shapes: ``x`` (..., n), ``mu`` (..., d), ``s`` (..., d) or (..., 1) or a scalar, ``W`` (n, d),
+    ``G`` (n, n); the leading axes of ``x``, ``mu`` and ``s`` broadcast.
+    """
+    x = _latent_axis("x", _validate.as_finite("x", x))
+    mu = _latent_axis("mu", _validate.as_finite("mu", mu))
     s = _validate.nonnegative("s", s)
-    W = _validate.as_finite("W", W)
+    W = _matrix("W", _validate.as_finite("W", W), "n x d")
     G = _validate.as_finite("G", G)
+    n, d = W.shape
+    _metric_for(W, G)
+    if x.shape[-1] != n:
+        raise ValueError(f"x must have W's row count {n} on its last axis, got shape {x.shape} (W {W.shape})")
+    if mu.shape[-1] != d:
+        raise ValueError(f"mu must have W's column count {d} on its last axis, got shape {mu.shape} (W {W.shape})")
+    if s.ndim and s.shape[-1] not in (1, d):
+        raise ValueError(f"s must have W's column count {d} (or 1) on its last axis, got shape {s.shape} (W {W.shape})")
+    _validate.broadcast_shape(x=x[..., 0], mu=mu[..., 0], s=s[..., 0] if s.ndim else s)  # the batch axes
     residual = x - mu @ W.T
     return np.einsum("...i,ij,...j->...", residual, G, residual) + np.sum(metric_coefficients(W, G) * s, axis=-1)
 
 
+def _ratio_and_variance(c: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``q = 2 c / beta`` (``inf`` where beyond float64) and ``s* = 1 / (1 + q)`` in a form free of
+    over- and premature underflow: ``1 / (1 + q)`` for ``q <= 1``, ``p / (1 + p)`` with
+    ``p = beta / (2 c)`` above (``q`` overflows for ``c = 1.8e308``, ``beta = 1`` while ``s*`` =
+    2.8e-309 is a float64)."""
+    with np.errstate(over="ignore", divide="ignore"):
+        q = 2.0 * (c / beta)
+        p = 0.5 * (beta / c)  # inf where c = 0, discarded there
+    s_star = np.where(q <= 1.0, 1.0 / (1.0 + q), p / (1.0 + np.where(q <= 1.0, 0.0, p)))
+    return q, s_star
+
+
 def optimal_posterior_variance(c, beta) -> np.ndarray:
     """NL26 eq. (46): ``s*_i = beta / (beta + 2 c_i)``, the unique minimiser of ``c_i s + beta g(s)``.
+
+    Evaluated from the ratio ``c / beta`` only (``beta + 2 c`` would overflow for ``c`` near 1e308
+    and give 0 where the answer is 1/3); it underflows to 0 only where ``s*`` is below the smallest
+    float64 (5e-324).
 
     Args:
         c: metric coefficients ``c_i >= 0`` (broadcast with ``beta``).
@@ -120,42 +171,74 @@ def optimal_posterior_variance(c, beta) -> np.ndarray:
     """
     c = _validate.nonnegative("c", c)
     beta = _validate.positive("beta", beta)
-    return beta / (beta + 2.0 * c)
+    _validate.broadcast_shape(c=c, beta=beta)
+    s_star = _ratio_and_variance(c, beta)[1]
+    return s_star[()] if s_star.ndim == 0 else s_star
+
+
+def _g_at_optimum(c: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """``g(s*)`` for ``s* = 1 / (1 + q)``, ``q = 2 c / beta``, for every ``c`` and ``beta`` in float64.
+
+    ``2 g(s*) = s* - 1 - log s* = -q s* + log1p(q)``; near ``s* = 1`` (``q <= 1``) as ``x - log1p(x)``
+    with ``x = s* - 1 = -q s*`` (no cancellation), below as ``(s* - 1) + log1p(q)``, with
+    ``log1p(q) = log 2 + log c - log beta`` (to 1e-308 relative) where ``q`` overflows: finite
+    for ``c = 1e300``, ``beta = 1e-300`` (where ``s*`` itself underflows to 0).
+    """
+    q, s_star = _ratio_and_variance(c, beta)
+    near_one = q <= 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log1p_q = np.where(np.isinf(q), np.log(2.0) + np.log(c) - np.log(beta), np.log1p(q))
+        far = (s_star - 1.0) + log1p_q
+    close = _x_minus_log1p(-np.where(near_one, q, 0.0) * s_star)
+    return 0.5 * np.where(near_one, close, far)
 
 
 def variance_kl(s, axis: int = -1) -> np.ndarray:
-    """The variance-KL ``sum_i g(s_i)`` over ``axis``."""
+    """The variance-KL ``sum_i g(s_i)`` over ``axis`` (an empty axis gives 0: no latents, no KL)."""
+    s = _latent_axis("s", _validate.positive("s", s))
+    if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
+        raise ValueError(f"axis must be an integer, got {axis!r}")
+    if not -s.ndim <= axis < s.ndim:
+        raise ValueError(f"axis must lie in [{-s.ndim}, {s.ndim - 1}] for s of shape {s.shape}, got {axis}")
     return np.sum(g(s), axis=axis)
 
 
 def optimal_variance_kl(c, beta) -> np.ndarray:
     """``V(beta) = sum_i g(s*_i(beta))``: the variance-KL at the optimum (NL26 Theorem 41).
 
+    Finite for every ``c >= 0`` and ``beta > 0`` in float64 (``V ~ (d/2) log(2 c / beta)`` for
+    small ``beta``, computed from logarithms where ``2 c / beta`` overflows).
+
     Args:
-        c: coefficients, shape ``(..., d)``; the sum runs over the last axis.
+        c: coefficients, shape ``(..., d)``; the sum runs over the last axis (``d = 0`` gives 0).
         beta: scalar or array broadcastable to ``c[..., 0]``.
     """
-    c = _validate.nonnegative("c", c)
+    c = _latent_axis("c", _validate.nonnegative("c", c))
     beta = _validate.positive("beta", beta)
-    # g(s*) with s* - 1 = -2c / (beta + 2c), kept exact for large beta; log s* taken from s* itself
-    # when s* is small (1 + x would have lost its relative accuracy)
     beta = np.expand_dims(beta, -1)
-    x = -2.0 * c / (beta + 2.0 * c)
-    return 0.5 * np.sum(_x_minus_log(x, beta / (beta + 2.0 * c)), axis=-1)
+    _validate.broadcast_shape(c=c, beta=beta)
+    return np.sum(_g_at_optimum(c, beta), axis=-1)
+
+
+# log beta is searched where beta is a normal float64 (full precision): [2.2e-308, 1.8e308]
+_LOG_BETA_MIN = float(np.log(np.finfo(np.float64).tiny))
+_LOG_BETA_MAX = float(np.log(np.finfo(np.float64).max))
 
 
 def beta_for_variance_kl(c, target: float) -> float:
     """The unique ``beta > 0`` with ``sum_i g(s*_i(beta)) = target`` (NL26 Theorem 41).
 
     Solved with Brent's method on ``log beta``; the bracket is widened until it holds the root,
-    which Theorem 41 guarantees when some ``c_i > 0``.
+    which Theorem 41 guarantees when some ``c_i > 0``, within the normal float64 range of ``beta``.
 
     Raises:
-        ValueError: ``target <= 0``, a negative or non-finite ``c``, or every ``c_i = 0`` (then the
-            posterior is the prior for every ``beta`` and the variance-KL is identically 0).
+        ValueError: ``target <= 0`` or not a scalar, a negative or non-finite ``c``, every
+            ``c_i = 0`` (then the posterior is the prior for every ``beta`` and the variance-KL is
+            identically 0), or a ``target`` whose ``beta`` lies outside float64 (below 2.2e-308
+            or above 1.8e308); each message names the parameter.
     """
     c = _validate.nonnegative("c", c)
-    target = float(_validate.positive("target", target))
+    target = _validate.scalar("target", _validate.positive("target", target))
     if c.ndim != 1 or c.size == 0:
         raise ValueError(f"c must be a non-empty 1-D array of coefficients, got shape {c.shape}")
     if not np.any(c > 0):
@@ -164,16 +247,30 @@ def beta_for_variance_kl(c, target: float) -> float:
             "no beta reaches a positive target (Theorem 41 needs some c_i > 0)"
         )
 
-    def excess(log_beta: float) -> float:
-        return float(optimal_variance_kl(c, np.exp(log_beta))) - target
+    def V(log_beta: float) -> float:
+        return float(np.sum(_g_at_optimum(c, np.exp(log_beta))))
 
-    lo, hi = np.log(np.max(c)) - 2.0, np.log(np.max(c)) + 2.0
+    def excess(log_beta: float) -> float:
+        return V(log_beta) - target
+
+    # V decreases strictly: the targets float64 can reach lie between V(beta_max) and V(beta_min)
+    if V(_LOG_BETA_MIN) < target:
+        raise ValueError(f"target={target!r} needs beta below 2.2e-308 (outside float64): the variance-KL "
+                         f"is {V(_LOG_BETA_MIN):.6g} there, its largest value in float64")
+    if V(_LOG_BETA_MAX) > target:
+        raise ValueError(f"target={target!r} needs beta above 1.8e308 (outside float64): the variance-KL "
+                         f"is {V(_LOG_BETA_MAX):.6g} there, its smallest value in float64")
+    mid = float(np.clip(np.log(np.max(c)), _LOG_BETA_MIN + 2.0, _LOG_BETA_MAX - 2.0))
+    lo, hi = mid - 2.0, mid + 2.0
     while excess(lo) < 0:  # V(beta) -> inf as beta -> 0
-        lo -= 4.0
+        lo = max(lo - 4.0, _LOG_BETA_MIN)
     while excess(hi) > 0:  # V(beta) -> 0 as beta -> inf
-        hi += 4.0
+        hi = min(hi + 4.0, _LOG_BETA_MAX)
     log_beta = optimize.brentq(excess, lo, hi, xtol=1e-14, rtol=4 * np.finfo(float).eps, maxiter=500)
     return float(np.exp(log_beta))
+
+
+_AGGREGATES = ("per_point", "mean_of_variances", "variance_of_means")
 
 
 def posterior_anisotropy(s, *, aggregate: str = "per_point") -> np.ndarray:
@@ -186,18 +283,21 @@ def posterior_anisotropy(s, *, aggregate: str = "per_point") -> np.ndarray:
     * ``"mean_of_variances"``: ``E_x[Var_i log s_i(x)]`` over the rows of a 2-D ``s`` (n x d);
     * ``"variance_of_means"``: ``Var_i(E_x log s_i(x))`` over the rows of a 2-D ``s``.
 
-    ``A_post = 0`` iff all ``s_i`` (of a row, or of the row means) are equal.
+    ``A_post = 0`` iff all ``s_i`` (of a row, or of the row means) are equal. A variance over no
+    latents (``d = 0``) or a mean over no points (``n = 0``) is undefined: ``ValueError``.
     """
-    s = _validate.positive("s", s)
+    if not isinstance(aggregate, str) or aggregate not in _AGGREGATES:
+        raise ValueError(f"aggregate must be 'per_point', 'mean_of_variances' or 'variance_of_means', got {aggregate!r}")
+    s = _latent_axis("s", _validate.positive("s", s))
+    if s.shape[-1] == 0:
+        raise ValueError(f"s must hold at least one latent dimension (last axis), got shape {s.shape}")
     log_s = np.log(s)
     if aggregate == "per_point":
         return np.var(log_s, axis=-1)
     if s.ndim != 2:
         raise ValueError(f"s must be 2-D (points x dimensions) for aggregate={aggregate!r}, got shape {s.shape}")
+    if s.shape[0] == 0:
+        raise ValueError(f"s must hold at least one point (row) for aggregate={aggregate!r}, got shape {s.shape}")
     if aggregate == "mean_of_variances":
         return np.mean(np.var(log_s, axis=1))
-    if aggregate == "variance_of_means":
-        return np.var(np.mean(log_s, axis=0))
-    raise ValueError(
-        f"aggregate must be 'per_point', 'mean_of_variances' or 'variance_of_means', got {aggregate!r}"
-    )
+    return np.var(np.mean(log_s, axis=0))

@@ -77,8 +77,8 @@ class LinearVAEParams(NamedTuple):
 
 def _psd(name: str, M) -> np.ndarray:
     M = _validate.as_finite(name, M)
-    if M.ndim != 2 or M.shape[0] != M.shape[1]:
-        raise ValueError(f"{name} must be a square matrix, got shape {M.shape}")
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {M.shape}")
     if not np.allclose(M, M.T, rtol=1e-10, atol=1e-12 * max(1.0, np.abs(M).max())):
         raise ValueError(f"{name} must be symmetric")
     # eigenvalues above -n * eps * ||M|| are rounding of a PSD matrix
@@ -93,7 +93,12 @@ def _sqrtm_psd(M: np.ndarray) -> np.ndarray:
 
 
 def metric_weighted_spectrum(Sigma, G) -> np.ndarray:
-    """Eigenvalues ``mu_i`` of ``G^{1/2} Sigma G^{1/2}``, descending (the spectrum that is water-filled)."""
+    """Eigenvalues ``mu_i`` of ``G^{1/2} Sigma G^{1/2}``, descending (the spectrum that is water-filled).
+
+    LAPACK's symmetric eigensolver is accurate to about ``eps * max_i mu_i`` in absolute terms:
+    eigenvalues below that (a spectrum spanning 1e-300..1e300 in one matrix) come back as rounding
+    noise, clipped at 0. Pass such a spectrum to :func:`reverse_water_filling` directly.
+    """
     Sigma = _psd("Sigma", Sigma)
     G = _psd("G", G)
     if G.shape != Sigma.shape:
@@ -108,21 +113,40 @@ def water_level(beta) -> np.ndarray:
     return 0.5 * _validate.positive("beta", beta)
 
 
+def _spectrum(spectrum) -> np.ndarray:
+    mu = _validate.nonnegative("spectrum", spectrum)
+    if mu.ndim != 1 or mu.size == 0:
+        raise ValueError(f"spectrum must be a non-empty 1-D array of eigenvalues, got shape {mu.shape}")
+    return mu
+
+
+def _half_log_ratio(top: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """``log(top / theta) / 2`` for ``top >= theta > 0``, from ``log top - log theta`` where the quotient
+    overflows (``top = 1e300``, ``theta = 1e-300``: 690.8, not ``inf``)."""
+    with np.errstate(over="ignore"):
+        ratio = top / theta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 0.5 * np.where(np.isinf(ratio), np.log(top) - np.log(theta), np.log(ratio))
+
+
 def reverse_water_filling(spectrum, theta) -> RDPoint:
     """``D(theta) = sum_i min(theta, mu_i)`` and ``R(theta) = sum_{mu_i > theta} log(mu_i / theta) / 2``.
 
     Args:
-        spectrum: eigenvalues ``mu_i >= 0``, shape ``(n,)``.
+        spectrum: eigenvalues ``mu_i >= 0``, shape ``(n,)`` with ``n >= 1``.
         theta: water level(s) ``> 0``, any shape; the result has that shape.
+
+    The rate is finite for every spectrum and level in float64 (``log(mu / theta)`` is taken from
+    logarithms where the quotient overflows); a distortion sum beyond float64 is ``inf``.
     """
-    mu = _validate.nonnegative("spectrum", spectrum)
+    mu = _spectrum(spectrum)
     theta = _validate.positive("theta", theta)
-    if mu.ndim != 1:
-        raise ValueError(f"spectrum must be 1-D, got shape {mu.shape}")
     t = theta[..., None]
     comp = np.minimum(t, mu)
-    rate = 0.5 * np.sum(np.log(np.maximum(mu, t) / t), axis=-1)
-    return RDPoint(theta=theta, rate=rate, distortion=comp.sum(-1), component_distortion=comp)
+    rate = np.sum(_half_log_ratio(np.maximum(mu, t), t), axis=-1)
+    with np.errstate(over="ignore"):
+        distortion = comp.sum(-1)
+    return RDPoint(theta=theta, rate=rate, distortion=distortion, component_distortion=comp)
 
 
 def rate_distortion(spectrum, D) -> np.ndarray:
@@ -132,10 +156,8 @@ def rate_distortion(spectrum, D) -> np.ndarray:
     ``sum_i min(theta, mu_i) = D``, a piecewise-linear increasing function, inverted exactly on the
     sorted spectrum.
     """
-    mu = np.sort(_validate.nonnegative("spectrum", spectrum))  # ascending
+    mu = np.sort(_spectrum(spectrum))  # ascending
     D = _validate.positive("D", D)
-    if mu.ndim != 1:
-        raise ValueError(f"spectrum must be 1-D, got shape {mu.shape}")
     n = mu.size
     # For theta in [mu_(k-1), mu_(k)] (k components below theta): D = sum_{j<k} mu_j + (n - k) theta.
     below = np.concatenate([[0.0], np.cumsum(mu)])  # below[k] = sum of the k smallest
@@ -145,6 +167,7 @@ def rate_distortion(spectrum, D) -> np.ndarray:
         if d >= below[-1]:
             theta[idx] = np.inf
             continue
+        theta[idx] = mu[-1]  # reached only if rounding lets every test below fail: then theta is mu_max
         for k in range(n):
             t = (d - below[k]) / (n - k)
             if t <= mu[k]:
@@ -159,15 +182,24 @@ def rate_distortion(spectrum, D) -> np.ndarray:
 
 
 def linear_vae_parts(params: LinearVAEParams, Sigma, G) -> LinearVAEParts:
-    """Closed-form rate, distortion, ``I_q(x; z)`` and ``KL(q(z) || p(z))`` of a linear-Gaussian VAE."""
-    A = _validate.as_finite("A", params.A)
-    s = _validate.positive("s", params.s)
-    W = _validate.as_finite("W", params.W)
+    """Closed-form rate, distortion, ``I_q(x; z)`` and ``KL(q(z) || p(z))`` of a linear-Gaussian VAE.
+
+    ``params`` is a :class:`LinearVAEParams` (or any triple ``(A, s, W)``) with ``A`` (d x n),
+    ``s`` (d,), ``W`` (n x d); ``Sigma`` and ``G`` are n x n.
+    """
+    if not isinstance(params, tuple) or len(params) != 3:
+        raise ValueError(f"params must be a LinearVAEParams(A, s, W), got {type(params).__name__}")
+    A = _validate.as_finite("A", params[0])
+    s = _validate.positive("s", params[1])
+    W = _validate.as_finite("W", params[2])
     Sigma = _psd("Sigma", Sigma)
     G = _psd("G", G)
+    if A.ndim != 2:
+        raise ValueError(f"A must be a 2-D matrix (d x n), got shape {A.shape}")
     d, n = A.shape
-    if Sigma.shape != (n, n) or G.shape != (n, n) or W.shape != (n, d) or s.shape != (d,):
-        raise ValueError(f"shapes do not fit: A {A.shape}, s {s.shape}, W {W.shape}, Sigma {Sigma.shape}, G {G.shape}")
+    for name, arr, want in (("s", s, (d,)), ("W", W, (n, d)), ("Sigma", Sigma, (n, n)), ("G", G, (n, n))):
+        if arr.shape != want:
+            raise ValueError(f"{name} must have shape {want} to fit A {A.shape}, got {arr.shape}")
     mean_cov = A @ Sigma @ A.T
     S = mean_cov + np.diag(s)
     _, logdet_S = np.linalg.slogdet(S)
@@ -193,7 +225,9 @@ def optimal_linear_vae(Sigma, G, beta, d: int | None = None) -> LinearVAEParams:
     """
     Sigma = _psd("Sigma", Sigma)
     G = _psd("G", G)
-    theta = float(water_level(beta))
+    if G.shape != Sigma.shape:
+        raise ValueError(f"G must have the shape of Sigma {Sigma.shape}, got {G.shape}")
+    theta = _validate.scalar("beta", water_level(beta))
     n = Sigma.shape[0]
     d = n if d is None else int(_validate.dimension("d", d, minimum=1))
     wG, VG = np.linalg.eigh(G)
@@ -210,6 +244,9 @@ def optimal_linear_vae(Sigma, G, beta, d: int | None = None) -> LinearVAEParams:
     for i in range(min(d, n)):
         if mu[i] > theta:
             s[i] = theta / mu[i]
+            if s[i] == 0.0:
+                raise ValueError(f"beta={2 * theta!r} is too small for an eigenvalue {mu[i]:.3g}: the posterior "
+                                 f"variance theta / mu = {theta:.3g} / {mu[i]:.3g} underflows float64")
             a = np.sqrt((1.0 - s[i]) / mu[i])
             A[i] = a * (U[:, i] @ G_half)
             W[:, i] = G_mhalf @ U[:, i] * a * mu[i]
