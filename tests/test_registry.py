@@ -40,3 +40,46 @@ def test_select_rejects_unknown_pattern_and_accepts_globs():
         select(["NOPE"])
     ids = [c.id for c in select(["NL26.T4*"])]
     assert ids and all(i.startswith("NL26.T4") for i in ids)
+
+
+def test_json_row_carries_figure_data_rule_finding_and_registered_verdicts():
+    c = Claim(id="X.T2", source="s", statement="t", expected=Verdict.REFINED, check=lambda profile: None,
+              finding="what we found", expected_full=Verdict.OPEN)
+    outcome = Outcome(verdict=Verdict.OPEN, measured={"seeds": np.arange(3)}, summary="x",
+                      figure_data={"x": np.linspace(0, 1, 3)}, rule="open if t < 2.57")
+    row = Result(c, outcome, 0.5, Profile.FULL).to_json()
+    json.dumps(row)
+    assert row["figure_data"] == {"x": [0.0, 0.5, 1.0]} and row["rule"] == "open if t < 2.57"
+    assert row["finding"] == "what we found" and row["seeds"] == [0, 1, 2]
+    assert (row["expected"], row["expected_full"], row["expected_verdict"]) == ("refined", "open", "open")
+    assert row["ok"]
+
+
+def test_seeds_are_copied_not_invented():
+    base = Outcome(verdict=Verdict.CONFIRMED, measured={"a": 1}, summary="")
+    assert "seeds" not in Result(_claim(), base, 0.0, Profile.QUICK).to_json()
+    one = Outcome(verdict=Verdict.CONFIRMED, measured={"seed": 7}, summary="")
+    assert Result(_claim(), one, 0.0, Profile.QUICK).to_json()["seeds"] == [7]
+
+
+def test_claim_decorator_stores_the_plot():
+    from toyvae.claims.registry import _REGISTRY, claim, registered
+
+    def draw(data):
+        return None
+
+    @claim(id="TEST.plot", source="s", statement="t", expected="confirmed", plot=draw)
+    def check(profile):
+        return Outcome(verdict=Verdict.CONFIRMED, measured={}, summary="")
+
+    try:
+        assert registered()["TEST.plot"].plot is draw
+    finally:
+        _REGISTRY.pop("TEST.plot")
+
+
+def test_figure_numbers_round_and_drop_non_finite():
+    from toyvae.claims.registry import figure_numbers
+
+    assert figure_numbers(np.pi) == 3.142
+    assert figure_numbers([[1 / 3, np.inf]], digits=2) == [[0.33, None]]

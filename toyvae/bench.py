@@ -190,15 +190,37 @@ def _torch_rate(torch, width, depth, batch, steps) -> float:
     return n / (time.perf_counter() - start)
 
 
-def main(argv=None) -> dict:
-    p = argparse.ArgumentParser(prog="toyvae bench", description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=300, help="timed steps of the single-model runs")
-    p.add_argument("--table-steps", type=int, default=30, help="timed steps of the 80-model program")
-    p.add_argument("--rounds", type=int, default=3,
+class _OneLineParser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints the usage block first; one line is enough
+        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _OneLineParser(prog="toyvae bench", description=__doc__.splitlines()[0])
+    p.add_argument("--steps", type=_positive_int, default=300, help="timed steps of the single-model runs")
+    p.add_argument("--table-steps", type=_positive_int, default=30, help="timed steps of the 80-model program")
+    p.add_argument("--rounds", type=_positive_int, default=3,
                    help="rounds of (limit, engine) measurements; the ratios reported are medians")
-    args = p.parse_args(argv)
-    if min(args.steps, args.table_steps, args.rounds) < 1:
-        p.error("--steps, --table-steps and --rounds must be positive")
+    return p
+
+
+def main(argv=None) -> dict:
+    """Run the benchmark and print its report; returns the numbers.
+
+    A usage mistake is reported in one line on stderr and raises ``SystemExit(2)`` before anything runs.
+    """
+    args = _parser().parse_args(argv)
     import jax
 
     print("model: 4 residual blocks of 200 (encoder and decoder), batch 100, Adam; float32")

@@ -1,11 +1,18 @@
-"""The ``toyvae`` command: ``verify`` runs the claim registry, ``list`` shows it, ``bench`` times training.
+"""The ``toyvae`` command: run the claim registry, show it, report on a run, describe the environment.
 
-    toyvae verify [--only PATTERN ...] [--quick | --full] [--json PATH]
+    toyvae verify [--only PATTERN ...] [--quick | --full] [--json PATH] [--report DIR]
+    toyvae report RUN.json --out DIR
     toyvae list [--markdown]
+    toyvae env [--json]
     toyvae bench [...]
+    toyvae course [list | write N|all --out DIR [--solutions] | check ID VALUE]
+    toyvae --version
 
-Exit codes: 0 when every verdict equals its registered (expected) verdict, 1 otherwise, 2 for a
-user's mistake (an unknown option or claim pattern), reported in one line without a traceback.
+Exit codes: 0 when every verdict equals its registered (expected) verdict (``report``, ``list``,
+``env``: done), 1 when a verdict changed, 2 for a user's mistake (an unknown option or claim pattern,
+an output path that cannot be written, a run record that cannot be read), reported in one line
+without a traceback and before any claim runs; 130 when interrupted. ``course`` (see
+``toyvae.course.command``): 0 done, 1 when ``course check`` finds the value off, 2 for a mistake.
 """
 
 from __future__ import annotations
@@ -14,11 +21,12 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["main"]
+__all__ = ["main", "claims_markdown", "file_problem", "folder_problem"]
 
 
 class UsageError(Exception):
@@ -32,6 +40,8 @@ class _Parser(argparse.ArgumentParser):
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="toyvae", description="Verify published VAE theory, claim by claim.")
+    parser.add_argument("--version", action="store_true",
+                        help="the toyvae version, the versions of jax, jaxlib, numpy, scipy and optax, and the device")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     verify = sub.add_parser("verify", help="run the claim checks and print a table of verdicts")
@@ -46,14 +56,28 @@ def _build_parser() -> argparse.ArgumentParser:
     size.add_argument("--quick", dest="profile", action="store_const", const="quick", help="small runs (default)")
     size.add_argument("--full", dest="profile", action="store_const", const="full", help="paper-scale runs")
     verify.set_defaults(profile="quick")
-    verify.add_argument("--json", metavar="PATH", type=Path, help="also write the results as JSON to PATH")
+    verify.add_argument("--json", metavar="PATH", type=Path,
+                        help="also write the run (provenance and results, format toyvae-report/1) as JSON to PATH")
+    verify.add_argument("--report", metavar="DIR", type=Path,
+                        help="also write the verification report (report.html, report.md, figures/, run.json) to DIR")
     verify.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    report = sub.add_parser("report", help="rebuild the verification report from a saved run (no training)")
+    report.add_argument("run", metavar="RUN.json", type=Path, help="a run written by 'toyvae verify --json'")
+    report.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for report.html and report.md")
 
     listing = sub.add_parser("list", help="list the registered claims")
     listing.add_argument("--markdown", action="store_true", help="the README's claims table")
 
+    env = sub.add_parser("env", help="versions, commit and device this toyvae runs with")
+    env.add_argument("--json", action="store_true", help="machine-readable (the 'provenance' of a JSON run)")
+
     bench = sub.add_parser("bench", help="training-throughput benchmark (see toyvae.bench)", add_help=False)
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+
+    from toyvae.course.command import add_parser as add_course_parser  # imports nothing heavy
+
+    add_course_parser(sub, _Parser)
     return parser
 
 
@@ -64,12 +88,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv[:1] == ["bench"]:  # everything after 'bench' belongs to the benchmark's own parser
             return _bench(argv[1:])
         args = parser.parse_args(argv)
+        if args.version:
+            from toyvae.provenance import version_line
+
+            print(version_line())
+            return 0
         if args.command is None:
             parser.print_help()
             return 2
         if args.command == "list":
             return _list(markdown=args.markdown)
-        return _verify(args.only, args.profile, args.json, progress=not args.no_progress)
+        if args.command == "env":
+            return _env(as_json=args.json)
+        if args.command == "report":
+            return _report(args.run, args.out)
+        if args.command == "course":
+            return _course(args)
+        return _verify(args.only, args.profile, args.json, args.report, progress=not args.no_progress)
     except UsageError as err:
         print(err, file=sys.stderr)
         return 2
@@ -78,17 +113,85 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _verify(patterns, profile: str, json_path: Path | None, *, progress: bool) -> int:
-    from tqdm.auto import tqdm
+# ----------------------------------------------------------------------------------------------
+# Output paths, checked before any work
+# ----------------------------------------------------------------------------------------------
 
+
+def file_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be written as a file (a phrase), or None if it can.
+
+    Tries it: opens the file for appending (which changes nothing in an existing file) and removes
+    it again if it did not exist, so permissions, read-only file systems and full quotas all show.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            return f"{path} is a folder"
+        if not path.parent.is_dir():
+            return _not_a_folder(path.parent)
+        existed = path.exists()
+        with open(path, "a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink(missing_ok=True)
+    except OSError as err:
+        return f"cannot write {path} ({err.strerror or err})"
+    return None
+
+
+def folder_problem(path: Path) -> str | None:
+    """Why files cannot be written in folder ``path`` (a phrase), or None if they can.
+
+    Makes the folder (parents included) when it is missing, then writes a temporary file in it and
+    removes it.
+    """
+    path = Path(path)
+    try:
+        if not path.is_dir():
+            if path.exists():
+                return f"{path} is a file, not a folder"
+            blocker = _first_existing(path)
+            if blocker is not None and not blocker.is_dir():
+                return f"{blocker} is a file, not a folder"
+            path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        return f"cannot write in folder {path} ({err.strerror or err})"
+    return None
+
+
+def _first_existing(path: Path) -> Path | None:
+    return next((a for a in [path, *path.parents] if a.exists()), None)
+
+
+def _not_a_folder(folder: Path) -> str:
+    """Why ``folder`` (not an existing folder) cannot hold a file: a file in the way, or it is missing."""
+    blocker = _first_existing(folder)
+    if blocker is not None and not blocker.is_dir():
+        return f"{blocker} is a file, not a folder"
+    return f"folder {folder} does not exist"
+
+
+# ----------------------------------------------------------------------------------------------
+# Commands
+# ----------------------------------------------------------------------------------------------
+
+
+def _verify(patterns, profile: str, json_path: Path | None, report_dir: Path | None, *, progress: bool) -> int:
     from toyvae.claims.registry import Profile, UnknownClaimError, run_claim, select
 
     try:
         claims = select(patterns)
     except UnknownClaimError as err:
         raise UsageError(f"toyvae verify: {err}") from None
-    if json_path is not None and json_path.parent and not json_path.parent.exists():
-        raise UsageError(f"toyvae verify: --json: folder {json_path.parent} does not exist")
+    if json_path is not None and (problem := file_problem(json_path)):
+        raise UsageError(f"toyvae verify: --json: {problem}")
+    if report_dir is not None and (problem := folder_problem(report_dir)):  # creates the folder
+        raise UsageError(f"toyvae verify: --report: {problem}")
+
+    from tqdm.auto import tqdm
 
     results = []
     start = time.perf_counter()
@@ -97,10 +200,10 @@ def _verify(patterns, profile: str, json_path: Path | None, *, progress: bool) -
         bar.set_postfix_str(c.id)
         results.append(run_claim(c, Profile(profile)))
     bar.close()
+    total = time.perf_counter() - start
 
     print(_table(results))
     failed = [r for r in results if not r.ok]
-    total = time.perf_counter() - start
     print(
         f"\n{len(results)} claims, {len(results) - len(failed)} as registered, {len(failed)} changed "
         f"({profile} profile, {total:.1f} s)"
@@ -108,10 +211,45 @@ def _verify(patterns, profile: str, json_path: Path | None, *, progress: bool) -
     for r in failed:
         print(f"CHANGED {r.claim.id}: measured '{r.outcome.verdict}', registered "
               f"'{r.claim.expected_for(r.profile)}' ({r.profile} profile)")
-    if json_path is not None:
-        json_path.write_text(json.dumps([r.to_json() for r in results], indent=2) + "\n")
-        print(f"wrote {json_path}")
+    if json_path is not None or report_dir is not None:
+        from toyvae.provenance import provenance
+        from toyvae.report.run import dumps, run_record
+
+        record = run_record([r.to_json() for r in results], profile=profile, seconds=total, provenance=provenance())
+        text = dumps(record)
+        if json_path is not None:
+            json_path.write_text(text, encoding="utf-8")
+            print(f"wrote {json_path}")
+        if report_dir is not None:
+            from toyvae.report import build_report
+
+            (report_dir / "run.json").write_text(text, encoding="utf-8")
+            html_path, md_path = build_report(record, report_dir)
+            print(f"wrote {html_path} and {md_path}")
     return 0 if not failed else 1
+
+
+def _report(run_path: Path, out_dir: Path) -> int:
+    from toyvae.report import RunFormatError, build_report, load_run
+
+    try:
+        run = load_run(run_path)
+    except RunFormatError as err:
+        raise UsageError(f"toyvae report: {err}") from None
+    if problem := folder_problem(out_dir):
+        raise UsageError(f"toyvae report: --out: {problem}")
+    html_path, md_path = build_report(run, out_dir)
+    note = " (a record of earlier code: provenance not recorded)" if run["legacy"] else ""
+    print(f"wrote {html_path} and {md_path}{note}")
+    return 0
+
+
+def _env(*, as_json: bool) -> int:
+    from toyvae.provenance import format_provenance, provenance
+
+    record = provenance()
+    print(json.dumps(record, indent=2) if as_json else format_provenance(record))
+    return 0
 
 
 def _table(results) -> str:
@@ -164,9 +302,18 @@ def claims_markdown(claims) -> str:
             "|---|---|---|---|---|"]
     for c in claims:
         finding = (c.finding or c.statement).replace("|", "\\|").replace("\n", " ")
-        full = "—" if c.expected_full is None else str(c.expected_full)
+        full = str(c.expected_full) if c.expected_full is not None else (c.full_note or "—")
         rows.append(f"| {c.id} | {c.source} | {c.expected} | {full} | {finding} |")
     return "\n".join(rows)
+
+
+def _course(args) -> int:
+    from toyvae.course.command import CourseUsageError, run
+
+    try:
+        return run(args)
+    except CourseUsageError as err:
+        raise UsageError(f"toyvae course {err}") from None
 
 
 def _bench(args: list[str]) -> int:
@@ -174,7 +321,10 @@ def _bench(args: list[str]) -> int:
         from toyvae import bench
     except ImportError as err:  # the benchmark module is optional in a partial install
         raise UsageError(f"toyvae bench: not available ({err})") from None
-    bench.main(args)  # prints its report; returns the numbers for programmatic use
+    try:
+        bench.main(args)  # prints its report; returns the numbers for programmatic use
+    except SystemExit as done:  # --help (0) or a usage error, already reported in one line (2)
+        return done.code if isinstance(done.code, int) else 2
     return 0
 
 

@@ -24,8 +24,11 @@ import fnmatch
 import importlib
 import pkgutil
 import time
+import types
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from toyvae.profiles import Profile
 
 __all__ = [
     "Verdict",
@@ -36,8 +39,10 @@ __all__ = [
     "Result",
     "claim",
     "all_claims",
+    "registered",
     "select",
     "run_claim",
+    "figure_numbers",
     "UnknownClaimError",
 ]
 
@@ -51,20 +56,6 @@ class Verdict(str, enum.Enum):
     OPEN = "open"
 
     def __str__(self) -> str:  # so f-strings print the word, not the enum name
-        return self.value
-
-
-class Profile(str, enum.Enum):
-    """How much compute a check may spend.
-
-    ``QUICK`` is the default of `toyvae verify` and `pytest paper_checks` (minutes on two CPU cores);
-    ``FULL`` runs the experiments at the sizes the papers use.
-    """
-
-    QUICK = "quick"
-    FULL = "full"
-
-    def __str__(self) -> str:
         return self.value
 
 
@@ -87,6 +78,11 @@ class Outcome:
         paper: the paper's numbers for the same quantities, where it gives any.
         summary: one line, "measured vs paper", for the table of `toyvae verify`.
         details: free-form extra numbers (kept in the JSON report, not printed).
+        figure_data: the small JSON-able numbers (lists, floats; a few thousand at most) that the
+            claim's ``plot`` draws its figure from. They travel in the JSON report, so that
+            ``toyvae report RUN.json`` redraws the figures of the very run that gave the verdict.
+        rule: one or two sentences: the rule that decided the verdict (the report shows it on the
+            claim's card; when empty, the card lists the claim's tolerances instead).
     """
 
     verdict: Verdict
@@ -94,6 +90,8 @@ class Outcome:
     summary: str
     paper: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    figure_data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    rule: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +106,10 @@ class Claim:
     tolerances: tuple[Tolerance, ...] = ()
     finding: str = ""  # one sentence: what our measurements establish (README table)
     expected_full: Verdict | None = None  # verdict of the full profile, when it was run; None: as quick
+    # Why no full verdict is registered although the claim depends on the profile (e.g. "not re-run with the
+    # current code; 2026-11-23 (earlier code): confirmed"); empty for claims that do not depend on it.
+    full_note: str = ""
+    plot: Callable[[Mapping[str, Any]], Any] | None = None  # figure_data -> matplotlib Figure (the report's picture)
 
     def expected_for(self, profile: Profile) -> Verdict:
         """The registered verdict of ``profile`` (the full profile falls back to the quick one)."""
@@ -131,21 +133,40 @@ class Result:
         return self.outcome.verdict == self.claim.expected_for(self.profile)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """One entry of the JSON report (``results`` of the ``toyvae-report/1`` format).
+
+        ``expected_verdict`` is the registered verdict of this run's profile; ``expected`` and
+        ``expected_full`` are the registered quick and full verdicts (``None``: no full verdict).
+        ``seeds`` is copied from ``measured`` (its ``seeds``, or its ``seed`` as a one-element list) when
+        the check recorded them there, and absent otherwise.
+        """
+        row = {
             "id": self.claim.id,
             "source": self.claim.source,
             "statement": self.claim.statement,
+            "finding": self.claim.finding,
             "verdict": str(self.outcome.verdict),
             "expected_verdict": str(self.claim.expected_for(self.profile)),
+            "expected": str(self.claim.expected),
+            "expected_full": None if self.claim.expected_full is None else str(self.claim.expected_full),
+            "full_note": self.claim.full_note,
             "ok": self.ok,
             "summary": self.outcome.summary,
+            "rule": self.outcome.rule,
             "measured": _jsonable(self.outcome.measured),
             "paper": _jsonable(self.outcome.paper),
             "details": _jsonable(self.outcome.details),
             "tolerances": [dataclasses.asdict(t) for t in self.claim.tolerances],
+            "figure_data": _jsonable(self.outcome.figure_data),
             "profile": str(self.profile),
             "seconds": round(self.seconds, 3),
         }
+        measured = self.outcome.measured
+        if "seeds" in measured:
+            row["seeds"] = _jsonable(measured["seeds"])
+        elif "seed" in measured:  # a check that used one seed records it as "seed"
+            row["seeds"] = _jsonable([measured["seed"]])
+        return row
 
 
 class UnknownClaimError(ValueError):
@@ -155,7 +176,7 @@ class UnknownClaimError(ValueError):
 _REGISTRY: dict[str, Claim] = {}
 
 # Report order of the claim families (the prefix of an id, before the first dot).
-FAMILY_ORDER = ("BS20", "NL26", "MB", "SL", "QA")
+FAMILY_ORDER = ("BS20", "NL26", "MB", "SL", "QA", "SCALE")
 
 
 def claim(
@@ -167,8 +188,14 @@ def claim(
     tolerances: tuple[Tolerance, ...] = (),
     finding: str = "",
     expected_full: Verdict | str | None = None,
+    plot: Callable[[Mapping[str, Any]], Any] | None = None,
+    full_note: str = "",
 ) -> Callable[[Callable[[Profile], Outcome]], Callable[[Profile], Outcome]]:
-    """Register ``check`` as the check of claim ``id`` (decorator)."""
+    """Register ``check`` as the check of claim ``id`` (decorator).
+
+    ``plot``, when given, draws the claim's figure from ``Outcome.figure_data`` alone and returns a
+    ``matplotlib.figure.Figure``; the verification report (``toyvae verify --report``) calls it.
+    """
 
     def register(check: Callable[[Profile], Outcome]) -> Callable[[Profile], Outcome]:
         if id in _REGISTRY and _REGISTRY[id].check.__qualname__ != check.__qualname__:
@@ -182,10 +209,17 @@ def claim(
             tolerances=tuple(tolerances),
             finding=finding,
             expected_full=None if expected_full is None else Verdict(expected_full),
+            plot=plot,
+            full_note=full_note,
         )
         return check
 
     return register
+
+
+def registered() -> Mapping[str, Claim]:
+    """The claims registered so far, by id (read-only; imports nothing, unlike :func:`all_claims`)."""
+    return types.MappingProxyType(_REGISTRY)
 
 
 def all_claims() -> list[Claim]:
@@ -246,6 +280,16 @@ def run_claim(c: Claim, profile: Profile = Profile.QUICK) -> Result:
     if not isinstance(outcome, Outcome):
         raise TypeError(f"check of {c.id} returned {type(outcome).__name__}, not Outcome")
     return Result(claim=c, outcome=outcome, seconds=time.perf_counter() - start, profile=Profile(profile))
+
+
+def figure_numbers(values: Any, digits: int = 4) -> Any:
+    """``values`` (a number or nested array) as nested lists of floats rounded to ``digits`` significant
+    digits: enough for a picture, and it keeps ``Outcome.figure_data`` small in the JSON report."""
+    import numpy as np
+
+    arr = np.asarray(values, dtype=np.float64)
+    flat = [None if not np.isfinite(v) else float(f"{v:.{digits}g}") for v in arr.ravel().tolist()]
+    return np.array(flat, dtype=object).reshape(arr.shape).tolist() if arr.ndim else flat[0]
 
 
 def _jsonable(value: Any) -> Any:
