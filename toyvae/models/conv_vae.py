@@ -1,0 +1,263 @@
+"""The Gaussian VAE family of Berger & Sebag 2020 on the convolutional networks of :mod:`toyvae.models.conv`,
+for ONE image; and the neural reconstruction loss of NL26 on it.
+
+**Family.** Parameters ``{"net": conv.ConvVAE, "log_sigma": scalar}``. :func:`encode` returns
+``(m, s)`` of q(z|x) = N(m, diag s) and :func:`decode_raw` returns ``(mu, a)``, the decoder mean and
+the raw per-pixel log-sigma, both ``(C, S, S)``; with them the three decoders of BS20 come from
+:mod:`toyvae.models.gaussian` unchanged: ``Mode.GIVEN`` (F-VAE; sigma^2 = 1/2 is the MSE loss,
+BS20.S32-mse), ``Mode.SCALAR`` (LS-VAE, eq. 10, ``log_sigma``) and ``Mode.VECTOR`` (LV-VAE, eq. 11:
+one sigma per pixel, ``sigma = sqrt(exp(2 a) + floor^2)``). :data:`FLOOR` = 1e-3 is the floor used
+with dequantised pixels ``(k + u)/256``: their noise within a quantisation cell has standard
+deviation ``1/(256 sqrt 12) = 1.1e-3``, so a smaller sigma describes nothing in the data and only
+lets the ``log sigma`` term grow without bound on memorised pixels.
+
+**Posterior variance.** ``s = exp(clip(log_s, -12, 6))`` (the clip of :mod:`toyvae.models.patch_vae`):
+posterior standard deviations between 2.5e-3 and 20 prior units, so a runaway ``log s`` cannot turn
+the KL's ``-log s`` into an overflow; inside the range nothing changes.
+
+**Channels-last computation (why this module does not call ``conv.encode``).** The forward pass is
+``conv.encode`` / ``conv.decode``'s, on the same parameters, but the activations are channels-last
+``(1, S, S, C)`` and every convolution, forward and backward, has the dimension numbers
+``NHWC, HWIO -> NHWC``. Reason, measured on the two-core development CPU (16 x 16 x 3 crops, widths
+(16, 32), batch 32, one Adam step): 0.026-0.030 s as one jitted step, but 0.18-0.20 s per step inside
+``lax.scan``, the engine's loop (jax issue 12868: XLA:CPU turns a convolution into its fast
+channels-last form by inserting transposes, but not inside a while loop's body, where it runs a
+naive loop instead). Channels-last forward convolutions alone left the weight-gradient convolutions
+that autodiff derives (batch and feature axes swapped) in the slow form (0.16 s per step);
+:func:`conv_nhwc` therefore has a custom VJP whose two backward convolutions are also written
+channels-last, with explicit transposes of their operands: 0.028-0.039 s per step inside
+``lax.scan``, the speed of the single jitted step. On other backends (GPU) the custom VJP is not
+needed and :func:`conv_nhwc` is a plain ``lax.conv_general_dilated`` with autodiff's own transpose
+rules, which XLA:GPU lays out for cuDNN itself. Both give the same numbers as ``conv.encode`` /
+``conv.decode`` (tests/test_scale_models.py).
+
+**Neural loss** (NL26 Sec. 3; :func:`example_loss`): with ``xhat = mu(z)`` at one reparameterised z,
+
+    loss = (1 - lam) * (-log N(x; mu, diag sigma^2)) + lam * ||phi(x) - phi(xhat)||^2 + beta * KL,
+
+which for the F-VAE with sigma^2 = 1/2 is NL26's ``lam d_neural + (1 - lam) d_pix + beta KL`` up to a
+constant (``-log N = ||x - mu||^2 + (D/2) log pi`` there), and for ``lam = 0, beta = 1`` the negative
+ELBO of any of the three decoders. ``phi(x) = tanh(2 E x) / 2`` with ``E`` the horizontal and
+vertical first differences of every channel scaled to spectral norm 1 (:func:`edge_operator`): a
+fixed 1-Lipschitz feature network, so ``d_phi <= d_pix`` (NL26 Cor. 28 with L = 1), the 2-D
+counterpart of :func:`toyvae.models.patch_vae.features`.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from toyvae.models import conv, gaussian
+from toyvae.models.gaussian import Mode
+
+__all__ = [
+    "Mode",
+    "FLOOR",
+    "LOG_S_RANGE",
+    "conv_nhwc",
+    "init",
+    "encode",
+    "decode_raw",
+    "decode",
+    "negative_elbo",
+    "point_bounds",
+    "edge_norm",
+    "edge_operator",
+    "neural_features",
+    "example_loss",
+]
+
+FLOOR = 1e-3  # learned-sigma floor with dequantised pixels (module docstring)
+LOG_S_RANGE = (-12.0, 6.0)  # clip of the encoder's log posterior variance (module docstring)
+_DN = ("NHWC", "HWIO", "NHWC")
+
+
+# ------------------------------------------------------------------------------------------------
+# Channels-last convolution whose backward pass is channels-last too
+# ------------------------------------------------------------------------------------------------
+
+
+def _plain_conv(x, w, stride, lhs_dilation, padding):
+    return lax.conv_general_dilated(x, w, stride, padding, lhs_dilation=lhs_dilation, dimension_numbers=_DN)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4))
+def _canonical_conv(x, w, stride, lhs_dilation, padding):
+    return _plain_conv(x, w, stride, lhs_dilation, padding)
+
+
+def _canonical_fwd(x, w, stride, lhs_dilation, padding):
+    return _plain_conv(x, w, stride, lhs_dilation, padding), (x, w)
+
+
+def _canonical_bwd(stride, lhs_dilation, padding, residuals, g):
+    """Both gradients as NHWC/HWIO convolutions. Per spatial axis, with input length n, kernel k,
+    stride s, input dilation d, padding (lo, hi) and output length m = (d(n-1) + 1 + lo + hi - k) // s + 1:
+
+    * dW[a] = sum_i g[i] X[s i + a] (X the dilated, padded input): a convolution of the input (its
+      batch axis as features, its channels as batch) with ``g`` dilated by s, padding (lo, hi') with
+      hi' = k + s(m-1) - d(n-1) - 1 - lo, so that the output has length k;
+    * dx[j] = sum_{i, a: s i + a = lo + d j} g[i] w[a]: a convolution of ``g`` dilated by s with the
+      flipped kernel (input and output channels swapped), stride d, padding
+      (k - 1 - lo, d(n-1) + k - 1 - s(m-1) - (k - 1 - lo)).
+    """
+    x, w = residuals
+    kernel, sizes, out_sizes = w.shape[:2], x.shape[1:3], g.shape[1:3]
+    pad_w, pad_x = [], []
+    for (lo, _), k, s, d, n, m in zip(padding, kernel, stride, lhs_dilation, sizes, out_sizes):
+        pad_w.append((lo, k + s * (m - 1) - d * (n - 1) - 1 - lo))
+        left = k - 1 - lo
+        pad_x.append((left, d * (n - 1) + k - 1 - s * (m - 1) - left))
+    dw = lax.conv_general_dilated(jnp.transpose(x, (3, 1, 2, 0)), jnp.transpose(g, (1, 2, 0, 3)), (1, 1), pad_w,
+                                  lhs_dilation=lhs_dilation, rhs_dilation=stride, dimension_numbers=_DN)
+    w_flipped = jnp.transpose(jnp.flip(w, (0, 1)), (0, 1, 3, 2))
+    dx = lax.conv_general_dilated(g, w_flipped, lhs_dilation, pad_x, lhs_dilation=stride, dimension_numbers=_DN)
+    return dx, jnp.transpose(dw, (1, 2, 0, 3))
+
+
+_canonical_conv.defvjp(_canonical_fwd, _canonical_bwd)
+
+
+def conv_nhwc(x, w, *, stride=(1, 1), lhs_dilation=(1, 1), padding=((0, 0), (0, 0)), canonical: bool | None = None):
+    """``lax.conv_general_dilated`` with NHWC input, HWIO kernel and NHWC output.
+
+    ``canonical``: use the custom VJP whose backward convolutions are NHWC/HWIO too (module
+    docstring); None (default) chooses it on the CPU backend only. Both give the same function and
+    the same gradients (up to the order of float32 sums).
+    """
+    stride, lhs_dilation = tuple(stride), tuple(lhs_dilation)
+    padding = tuple(tuple(p) for p in padding)
+    if canonical is None:
+        canonical = jax.default_backend() == "cpu"
+    fn = _canonical_conv if canonical else _plain_conv
+    return fn(x, w, stride, lhs_dilation, padding)
+
+
+def _hwio(layer) -> jax.Array:
+    """Equinox's (out, in, kh, kw) kernel as (kh, kw, in, out); Equinox's transposed convolution keeps
+    the (out, in, kh, kw) layout of a plain one and applies it unflipped to the dilated input."""
+    return jnp.transpose(layer.weight, (2, 3, 1, 0))
+
+
+def _down(layer, h, canonical):
+    """Equinox ``Conv2d`` (stride 2, padding 1, or the 3 x 3 stride-1 output layer) on NHWC ``h``."""
+    stride, pad = layer.stride, layer.padding
+    return conv_nhwc(h, _hwio(layer), stride=stride, padding=pad, canonical=canonical) + layer.bias.reshape(-1)
+
+
+def _up(layer, h, canonical):
+    """Equinox ``ConvTranspose2d`` (kernel 4, stride 2, padding 1): input dilated by 2, padded by k - 1 - p."""
+    pad = tuple((k - 1 - lo, k - 1 - hi) for k, (lo, hi) in zip(layer.kernel_size, layer.padding))
+    out = conv_nhwc(h, _hwio(layer), lhs_dilation=layer.stride, padding=pad, canonical=canonical)
+    return out + layer.bias.reshape(-1)
+
+
+def _act(h):
+    return jax.nn.leaky_relu(h, conv.NEGATIVE_SLOPE)
+
+
+# ------------------------------------------------------------------------------------------------
+# The family's one-example functions
+# ------------------------------------------------------------------------------------------------
+
+
+def init(config: conv.ConvConfig, *, key: jax.Array, floor: float = FLOOR) -> dict:
+    """``{"net": conv.init(config), "log_sigma": a}`` with the floored scalar sigma starting at 1
+    (as the LS-VAE of :func:`toyvae.models.mlp_vae.init_vae`)."""
+    if not config.pixel_log_sigma:
+        raise ValueError("the family needs the per-pixel log-sigma output (ConvConfig(pixel_log_sigma=True))")
+    return {"net": conv.init(config, key=key),
+            "log_sigma": jnp.asarray(0.5 * math.log1p(-(floor**2)), jnp.float32)}
+
+
+def encode(params: dict, x: jax.Array, *, canonical: bool | None = None):
+    """``(m, s)`` of q(z|x) for ONE image ``x`` of shape ``(C, S, S)`` in [0, 1] (``conv.encode``'s function)."""
+    net = params["net"]
+    config = net.config
+    if x.shape != config.image_shape:
+        raise ValueError(f"x must have shape {config.image_shape} (one image, channels first), got {x.shape}")
+    h = jnp.transpose(x - 0.5, (1, 2, 0))[None]
+    for layer in net.down:
+        h = _act(_down(layer, h, canonical))
+    h = jnp.transpose(h[0], (2, 0, 1)).reshape(-1)  # conv.encode flattens channels-first
+    m, log_s = jnp.split(net.to_posterior(h), 2)
+    return m, jnp.exp(jnp.clip(log_s, *LOG_S_RANGE))
+
+
+def decode_raw(params: dict, z: jax.Array, *, canonical: bool | None = None):
+    """``(mu, a)``, each ``(C, S, S)``, for ONE latent ``z`` (``conv.decode``'s function)."""
+    net = params["net"]
+    config = net.config
+    if z.shape != (config.latent_dim,):
+        raise ValueError(f"z must have shape ({config.latent_dim},), got {z.shape}")
+    h = _act(net.from_latent(z)).reshape(config.widths[-1], config.bottom, config.bottom)
+    h = jnp.transpose(h, (1, 2, 0))[None]
+    for layer in net.up:
+        h = _act(_up(layer, h, canonical))
+    out = jnp.transpose(_down(net.to_pixels, h, canonical)[0], (2, 0, 1))
+    return 0.5 + out[: config.channels], out[config.channels:]
+
+
+def decode(params: dict, z: jax.Array, mode, given_sigma, floor: float = FLOOR):
+    """(mu, sigma) of p(x|z) for one z; ``mode`` may be a traced integer (vmapped settings)."""
+    mu, a = decode_raw(params, z)
+    return mu, gaussian.decoder_sigma(mode, a, params["log_sigma"], given_sigma, floor)
+
+
+negative_elbo = functools.partial(gaussian.negative_elbo, encode, decode_raw)
+negative_elbo.__doc__ = "negative_elbo(params, x, key, mode, given_sigma, kl_weight, floor): see models.gaussian."
+point_bounds = functools.partial(gaussian.point_bounds, encode, decode_raw)
+point_bounds.__doc__ = "point_bounds(params, x, key, mode, sigma, floor, k): see models.gaussian."
+
+
+# ------------------------------------------------------------------------------------------------
+# The fixed feature network and the neural loss (NL26)
+# ------------------------------------------------------------------------------------------------
+
+
+def edge_norm(size: int) -> float:
+    """Spectral norm of the unscaled first-difference operator on ``size x size`` images (per channel).
+
+    Horizontal plus vertical differences with free ends give ``E^T E = L (x) I + I (x) L`` with ``L``
+    the path-graph Laplacian, whose eigenvalues are ``2 - 2 cos(pi k / size)`` (diagonalised by the
+    DCT-II); the largest eigenvalue of the sum is twice the largest of ``L``.
+    """
+    return math.sqrt(2.0 * (2.0 - 2.0 * math.cos(math.pi * (size - 1) / size)))
+
+
+def edge_operator(x: jax.Array) -> jax.Array:
+    """``E x``: horizontal and vertical first differences of every channel of ONE image ``(C, S, S)``,
+    scaled to spectral norm 1 (so ``||E (x - y)||^2 <= ||x - y||^2``), flattened."""
+    scale = 1.0 / edge_norm(x.shape[-1])
+    horizontal = (x[:, :, 1:] - x[:, :, :-1]).reshape(-1)
+    vertical = (x[:, 1:, :] - x[:, :-1, :]).reshape(-1)
+    return scale * jnp.concatenate([horizontal, vertical])
+
+
+def neural_features(x: jax.Array) -> jax.Array:
+    """``phi(x) = tanh(2 E x) / 2``: a fixed, 1-Lipschitz feature network (module docstring)."""
+    return 0.5 * jnp.tanh(2.0 * edge_operator(x))
+
+
+def example_loss(params: dict, x: jax.Array, mode, sigma, lam, beta, floor: float = FLOOR, *, key: jax.Array):
+    """NL26's loss on the family for ONE image (module docstring): ``(loss, aux)``.
+
+    aux: ``distortion`` (the Gaussian NLL, all constants), ``rate`` (KL, exact), ``d_pix``
+    (``||x - mu||^2``), ``d_feature`` (``||phi(x) - phi(mu)||^2``), ``sigma`` (mean decoder sigma).
+    """
+    m, s = encode(params, x)
+    z = m + jnp.sqrt(s) * jax.random.normal(key, m.shape, m.dtype)
+    mu, a = decode_raw(params, z)
+    sig = gaussian.decoder_sigma(mode, a, params["log_sigma"], sigma, floor)
+    nll = gaussian.gaussian_nll(x, mu, sig)
+    d_feature = jnp.sum(jnp.square(neural_features(x) - neural_features(mu)))
+    rate = gaussian.kl_standard_normal(m, s)
+    loss = (1.0 - lam) * nll + lam * d_feature + beta * rate
+    aux = {"distortion": nll, "rate": rate, "d_pix": jnp.sum(jnp.square(x - mu)), "d_feature": d_feature,
+           "sigma": jnp.mean(sig)}
+    return loss, aux
