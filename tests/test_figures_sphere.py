@@ -12,6 +12,8 @@ import pathlib
 import numpy as np
 import pytest
 
+from toyvae.experiments import sphere as sp
+from toyvae.profiles import Profile
 from toyvae.theory import hypersphere as hs
 
 from figure_scripts import run_quick  # tests/figure_scripts.py
@@ -32,7 +34,7 @@ def heatmap_figure(tmp_path_factory):
 def test_radius_figure_numbers(radius_figure):
     assert pathlib.Path(radius_figure["path"]).stat().st_size > 10_000
     data = radius_figure["data"]
-    assert sorted(data) == [2, 3, 8, 32]
+    assert sorted(data) == list(sp.dimensions(Profile.QUICK))
     for D, d in data.items():
         # the theory curve is r*(sigma)/R: 0 at and above the sharp threshold (x = 1), > 0 below
         x, y = d["theory_sigma/sharp"], d["theory_r*/R"]

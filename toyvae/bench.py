@@ -28,6 +28,8 @@ import time
 
 import numpy as np
 
+from toyvae.figure_cli import OneLineParser
+
 __all__ = ["main", "numpy_matmul_steps_per_s", "engine_steps_per_s", "torch_steps_per_s"]
 
 
@@ -190,12 +192,6 @@ def _torch_rate(torch, width, depth, batch, steps) -> float:
     return n / (time.perf_counter() - start)
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse prints the usage block first; one line is enough
-        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(2)
-
-
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -207,11 +203,13 @@ def _positive_int(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _OneLineParser(prog="toyvae bench", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="toyvae bench", description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=_positive_int, default=300, help="timed steps of the single-model runs")
     p.add_argument("--table-steps", type=_positive_int, default=30, help="timed steps of the 80-model program")
     p.add_argument("--rounds", type=_positive_int, default=3,
                    help="rounds of (limit, engine) measurements; the ratios reported are medians")
+    p.add_argument("--scale", action="store_true",
+                   help="instead: the SCALE conv VAE benchmark (toyvae.bench_scale; its options follow, see --scale -h)")
     return p
 
 
@@ -219,7 +217,13 @@ def main(argv=None) -> dict:
     """Run the benchmark and print its report; returns the numbers.
 
     A usage mistake is reported in one line on stderr and raises ``SystemExit(2)`` before anything runs.
+    With ``--scale`` the arguments go to :func:`toyvae.bench_scale.main` (the SCALE conv VAE against PyTorch).
     """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--scale" in argv:
+        from toyvae import bench_scale
+
+        return bench_scale.main([a for a in argv if a != "--scale"])
     args = _parser().parse_args(argv)
     import jax
 

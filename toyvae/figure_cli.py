@@ -13,12 +13,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["figure_arguments", "MAX_SEED"]
+__all__ = ["figure_arguments", "OneLineParser", "MAX_SEED"]
 
 MAX_SEED = 2**32 - 1
 
 
-class _OneLineParser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line on stderr and exit code 2."""
+
     def error(self, message: str):  # argparse prints the usage block first; one line is enough
         print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
         raise SystemExit(2)
@@ -49,7 +51,7 @@ def figure_arguments(doc: str, argv: Sequence[str] | None = None, *, seed_help: 
     """
     from toyvae.cli import folder_problem
 
-    parser = _OneLineParser(description=(doc or "").strip().splitlines()[0] if doc else None)
+    parser = OneLineParser(description=(doc or "").strip().splitlines()[0] if doc else None)
     parser.add_argument("--out", type=Path, default=Path("out/figures"), help="output folder (created if missing)")
     parser.add_argument("--seed", type=_seed, default=0, help=f"{seed_help} (0 to {MAX_SEED})")
     parser.add_argument("--quick", action="store_true", help=quick_help)

@@ -293,9 +293,9 @@ def _plot_c1(data):
     finding=(
     "Confirmed in the quick profile (3 seeds): exact for quadratic metrics dominated by pixel SSE (||F|| <= 1; "
     "||F|| = 2 makes the closed-form rate non-monotone); on patches the rate falls from lambda = 0 to 1 for the "
-    "feature (5.95 -> 0.01, t = 26) and adversarial terms (5.95 -> 1.16, t = 8.8), every consecutive step "
-    "falling, and the feature loss does not add measurable rate over pixel loss with the same pixel weight (t = "
-    "1.5 and 2.9 < 4.30). Before: refined, on one seed."
+    "feature (7.31 -> 0.01, t = 32) and adversarial terms (7.31 -> 2.15, t = 7.3), and the feature loss adds "
+    "rate over pixel loss with the same pixel weight only at lambda = 0.75 (t = 8.9; at 0.5 t = 2.1 < 4.30), so "
+    "the fall is not shown to be the pixel weight's alone. Before: refined, on one seed."
     ),
     plot=_plot_c1,
 )
@@ -387,9 +387,9 @@ def _plot_c2(data):
                           "Student-t quantile, as in NL26.C1")),
     finding=(
     "Open in the quick profile: linear-Gaussian at 3 nats, A_post falls 1.10 -> 0.13 (closed form) and in every "
-    "seed's trained model; on patches at a GECO-held 3 nats (3 seeds) A_post 1.05 (lambda 0) vs 1.00 (0.5) is "
-    "unresolved (t = 0.65), and lambda = 1 falls to 0.08 but its rate (2.2 nats) misses the target: pure edge "
-    "loss gains rate only slowly even with beta at its floor (e^-10) within 2000 steps. Rule history: until "
+    "seed's trained model; on patches at a GECO-held 3 nats (3 seeds) A_post 0.76 (lambda 0) vs 0.76 (0.5) is "
+    "unresolved (t = 0.12), and lambda = 1 falls to 0.07 but its rate (1.9 nats) misses the target: pure edge "
+    "loss gains rate only slowly even with beta at its floor (e^-10) within the quick run. Rule history: until "
     "2026-11-29 one seed, a 5-nat target that lambda = 1 could not reach, and z scores over evaluation patches."
     ),
     plot=_plot_c2,

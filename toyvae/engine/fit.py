@@ -411,6 +411,11 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
     state = _init_all(init_keys, flat_knobs, program=program, average_from=average_from, layout=layout)
     if layout == "data":
         state = jax.device_put(state, NamedSharding(_data_mesh(), PartitionSpec()))
+    elif 1 < min(len(jax.devices()), n_models) and n_models % len(jax.devices()) == 0:
+        # the chunk program returns the state split over the devices along the models axis; giving the first
+        # call the same layout spares a second compilation of the same program
+        mesh = Mesh(np.array(jax.devices()), ("models",))
+        state = jax.device_put(state, NamedSharding(mesh, PartitionSpec("models")))
     # history layout from one traced step (shapes only, nothing runs)
     aux_shapes = jax.eval_shape(
         lambda st, kn, dk, sh: _step(program, st, jnp.int32(0), kn, dk, sh, layout="models",

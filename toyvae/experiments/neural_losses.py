@@ -92,7 +92,7 @@ class NeuralConfig:
 
 
 # At least three seeds for every trained verdict (seeds are the unit of evidence).
-PLANS = {Profile.QUICK: NeuralConfig(),
+PLANS = {Profile.QUICK: NeuralConfig(steps=1500),  # 1500 steps since 2026-11-29 (2000 before): CI budget
          Profile.FULL: NeuralConfig(steps=10000, batch=128, n_train=50000, n_eval=2000, seeds=(0, 1, 2, 3, 4))}
 
 

@@ -451,7 +451,9 @@ _FULL_CAP = Capacity(width=128, depth=2, steps=6000, batch=128)
 
 def dimensions(profile: Profile) -> tuple[int, ...]:
     """The data dimensions of a profile."""
-    return (2, 3, 8, 32) if Profile(profile) is Profile.QUICK else (2, 3, 8, 32, 64)
+    # D = 32 is full-profile only: at the quick size (1200 steps of width 32) its positive control fails (the cold
+    # run far below the threshold reaches 0.59 r*), so its runs could only be dropped from the evidence
+    return (2, 3, 8) if Profile(profile) is Profile.QUICK else (2, 3, 8, 32, 64)
 
 
 def profile_settings(profile: Profile) -> tuple[SphereGrid, Capacity, int]:
