@@ -204,9 +204,9 @@ def _positive(text: str) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from toyvae.bench import _OneLineParser  # a usage mistake: one line on stderr, exit 2
+    from toyvae.figure_cli import OneLineParser  # a usage mistake: one line on stderr, exit 2
 
-    p = _OneLineParser(prog="toyvae bench --scale", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="toyvae bench --scale", description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=("quick", "full"), default="quick", help="the model size (the SCALE plan's)")
     p.add_argument("--steps", type=_positive, default=None, help="timed steps (default 50 quick, 100 full)")
     p.add_argument("--batch", type=_positive, default=None, help="images per step (default: the plan's)")
