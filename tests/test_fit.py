@@ -306,3 +306,41 @@ def test_data_layout_computes_the_same_function_on_two_devices():
     env = dict(os.environ, JAX_NUM_CPU_DEVICES="2", JAX_PLATFORMS="cpu")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-3000:]
+
+
+def test_models_layout_runs_no_cross_device_collective(tmp_path):
+    """Under layout="models" every device trains its own models: nothing compiled by fit or by
+    apply_models may hold a collective. On XLA:CPU a collective is a rendezvous of the devices'
+    threads that aborts the process when one device is still busy 40 s later (an eager index into
+    the models-sharded state once did this, and killed a benchmark on a loaded machine)."""
+    code = textwrap.dedent("""
+        import jax
+        import toyvae
+        from toyvae.engine import apply_models, fit
+        from toyvae.engine.train import VAEConfig, Setting, settings_knobs, vae_program
+        from toyvae.data.synthetic import HeteroscedasticCurve
+        assert len(jax.devices()) == 2, jax.devices()
+
+        def lambda_free_fn(params, knobs, shared, *, key):  # a stable, hashable function of one model
+            return sum(a.sum() for a in jax.tree_util.tree_leaves(params))
+
+        cfg = VAEConfig(width=8, depth=1, steps=2, chunk=1, record_every=1, batch=16)
+        prog = vae_program(cfg, HeteroscedasticCurve())
+        knobs = settings_knobs([Setting.fixed(0.3), Setting.vector()], 1)
+        # 6 models: even; 3 models: more than the devices and odd (fit pads the models axis itself)
+        fit(prog, knobs, [0, 1, 2], steps=2, chunk=1, record_every=1, progress=False, layout="models")
+        knobs = settings_knobs([Setting.fixed(0.3)], 1)
+        res = fit(prog, knobs, [0, 1, 2], steps=2, chunk=1, record_every=1, progress=False, layout="models")
+        apply_models(lambda_free_fn, res)
+        print("ok")
+    """)
+    dump = tmp_path / "hlo"
+    env = dict(os.environ, JAX_NUM_CPU_DEVICES="2", JAX_PLATFORMS="cpu",
+               XLA_FLAGS=f"--xla_dump_to={dump} --xla_dump_hlo_as_text")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-3000:]
+    modules = sorted(dump.glob("*after_optimizations.txt"))
+    assert any("_run_chunk" in m.name for m in modules), [m.name for m in modules]  # the dump worked
+    collectives = ("all-reduce", "all-gather", "all-to-all", "collective-permute", "reduce-scatter")
+    offending = [m.name for m in modules if any(c in m.read_text() for c in collectives)]
+    assert not offending, offending

@@ -406,23 +406,31 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
     data_keys = jnp.tile(jnp.stack([k[1] for k in keys]), (n_set, 1))
     probe_keys = jax.vmap(lambda k: jax.random.fold_in(k, 1))(init_keys)
     flat_knobs = jax.tree_util.tree_map(lambda a: jnp.repeat(a, n_seed, axis=0), knobs)
+    # every device gets as many models (copies of the last one make up the count, dropped below), so
+    # that the compiled chunk needs no cross-device step (see _models_padding)
+    n_pad = _models_padding(n_models, layout)
+    init_keys, data_keys, probe_keys, flat_knobs = _pad_models((init_keys, data_keys, probe_keys, flat_knobs), n_pad)
 
     start_time = time.perf_counter()
-    state = _init_all(init_keys, flat_knobs, program=program, average_from=average_from, layout=layout)
-    if layout == "data":
-        state = jax.device_put(state, NamedSharding(_data_mesh(), PartitionSpec()))
-    elif 1 < min(len(jax.devices()), n_models) and n_models % len(jax.devices()) == 0:
-        # the chunk program returns the state split over the devices along the models axis; giving the first
-        # call the same layout spares a second compilation of the same program
-        mesh = Mesh(np.array(jax.devices()), ("models",))
-        state = jax.device_put(state, NamedSharding(mesh, PartitionSpec("models")))
-    # history layout from one traced step (shapes only, nothing runs)
-    aux_shapes = jax.eval_shape(
-        lambda st, kn, dk, sh: _step(program, st, jnp.int32(0), kn, dk, sh, layout="models",
-                                     average_from=average_from)[1],
-        jax.tree_util.tree_map(lambda a: a[0], state), jax.tree_util.tree_map(lambda a: a[0], flat_knobs),
-        data_keys[0], shared)
-    loss_shape, aux_shape = aux_shapes
+
+    def place(state):
+        if layout == "data":
+            return jax.device_put(state, NamedSharding(_data_mesh(), PartitionSpec()))
+        if 1 < min(len(jax.devices()), n_models + n_pad) and (n_models + n_pad) % len(jax.devices()) == 0:
+            # the chunk program returns the state split over the devices along the models axis; giving the
+            # first call the same layout spares a second compilation of the same program
+            mesh = Mesh(np.array(jax.devices()), ("models",))
+            return jax.device_put(state, NamedSharding(mesh, PartitionSpec("models")))
+        return state
+
+    state = place(_init_all(init_keys, flat_knobs, program=program, average_from=average_from, layout=layout))
+    # history layout from one traced step (shapes only, nothing runs). One model's slice is described
+    # abstractly: indexing the models-sharded state here would run a cross-device gather (an XLA:CPU
+    # all-reduce whose rendezvous aborts the process when one device is still busy after 40 s)
+    one_model = lambda a: jax.ShapeDtypeStruct(a.shape[1:], a.dtype)  # noqa: E731
+    whole = lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype)  # noqa: E731
+    loss_shape, aux_shape = _aux_shapes(program, average_from, _signature((
+        jax.tree_util.tree_map(one_model, (state, flat_knobs, data_keys)), jax.tree_util.tree_map(whole, shared))))
     if loss_shape.shape != ():
         raise ValueError(f"program {program.name!r}: loss must return a scalar, got shape {loss_shape.shape}")
     if not isinstance(aux_shape, dict):
@@ -434,14 +442,16 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
     probes: list[dict] = []
 
     path = Path(checkpoint) if checkpoint is not None else None
-    fingerprint = _fingerprint(program, names, seeds, knobs, shared, steps, chunk, record_every, average_from)
+    fingerprint = (_fingerprint(program, names, seeds, knobs, shared, steps, chunk, record_every, average_from)
+                   if path is not None else "")  # (hashing a large shared data set costs time: only when saved)
     step = 0
     if path is not None and path.exists():
-        loaded = _load(path, state, fingerprint, history)
+        loaded = _load(path, state, fingerprint, history)  # (the state is only a template of the tree)
         if loaded is not None:
             state, step, history, probes = loaded
+            state = place(_pad_models(state, n_pad))
     if program.probe is not None and not probes:
-        probes.append(jax.tree_util.tree_map(np.asarray, _probe_all(
+        probes.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_models], _probe_all(
             state.params, flat_knobs, probe_keys, shared, program=program, layout=layout, group=group)))
     first_step = step
     last = steps if stop_after is None else min(steps, stop_after)
@@ -453,20 +463,21 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
                 state, jnp.int32(step), flat_knobs, data_keys, probe_keys, shared, program=program,
                 length=length, record_every=record_every, average_from=average_from, layout=layout,
                 group=group)
-            _guard(np.asarray(losses), np.asarray(finite), step, length, names, seeds)
+            _guard(np.asarray(losses)[:n_models], np.asarray(finite)[:n_models], step, length, names, seeds)
             r0 = step // record_every
             for k, v in blocks.items():
-                history[k][:, r0:r0 + length // record_every] = np.asarray(v)
+                history[k][:, r0:r0 + length // record_every] = np.asarray(v)[:n_models]
             if program.probe is not None:
-                probes.append(jax.tree_util.tree_map(np.asarray, chunk_probes))
+                probes.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_models], chunk_probes))
             step += length
             bar.update(length)
-            if path is not None:
-                _save(path, state, step, history, probes, fingerprint)
+            if path is not None:  # saved without the padding: a checkpoint does not depend on the device count
+                _save(path, jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_models], state), step, history,
+                      probes, fingerprint)
     seconds = time.perf_counter() - start_time
 
     def unflatten(a):
-        a = np.asarray(a)
+        a = np.asarray(a)[:n_models]
         return a.reshape((n_set, n_seed) + a.shape[1:])
 
     params = jax.tree_util.tree_map(lambda a: jnp.asarray(unflatten(a)), state.params)
@@ -479,6 +490,46 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
                history=hist, probes=probe_arrays, probe_steps=probe_steps, steps=steps,
                record_every=record_every, average_from=average_from, seconds=seconds,
                steps_run=step - first_step)
+
+
+def _signature(tree):
+    """A hashable description of a pytree of abstract arrays: its structure, shapes and dtypes."""
+    leaves, treedef = jax.tree_util.tree_flatten(tree)
+    return treedef, tuple((tuple(a.shape), jnp.dtype(a.dtype)) for a in leaves)
+
+
+@functools.lru_cache(maxsize=256)
+def _aux_shapes(program: Program, average_from, signature):
+    """(loss, aux) shapes of one step of ``program`` for one model: traced once per program and
+    signature (tracing a step costs ~0.2 s, a tenth of a short fit of a 4-block MLP VAE)."""
+    treedef, leaves = signature
+    (state, knobs, data_key), shared = jax.tree_util.tree_unflatten(
+        treedef, [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in leaves])
+    return jax.eval_shape(
+        lambda st, kn, dk, sh: _step(program, st, jnp.int32(0), kn, dk, sh, layout="models",
+                                     average_from=average_from)[1],
+        state, knobs, data_key, shared)
+
+
+def _models_padding(n_models: int, layout: str) -> int:
+    """Models to add so that every device of the "models" layout trains as many.
+
+    ``map_models`` would otherwise pad inside the compiled program and slice the result back, which
+    XLA compiles into cross-device collectives at the end of every chunk; on XLA:CPU a collective is
+    a rendezvous of the devices' threads that aborts the process when one device arrives 40 s after
+    the other, which a long chunk on a loaded machine can produce.
+    """
+    n_dev = len(jax.devices())
+    if layout != "models" or n_models <= n_dev:
+        return 0  # map_models then gives each model its own device (or uses one device)
+    return -n_models % n_dev
+
+
+def _pad_models(tree, n_pad: int):
+    """``tree`` with its leading (models) axis extended by ``n_pad`` copies of the last model."""
+    if not n_pad:
+        return tree
+    return jax.tree_util.tree_map(lambda a: jnp.concatenate([a, jnp.repeat(a[-1:], n_pad, 0)]), tree)
 
 
 def _guard(losses: np.ndarray, finite: np.ndarray, start: int, length: int, names, seeds) -> None:
@@ -524,5 +575,7 @@ def apply_models(fn, result: Fit, shared=None, *, key: jax.Array | None = None, 
     knobs = jax.tree_util.tree_map(lambda a: jnp.repeat(a, n_seed, axis=0), result.knobs)
     key = jax.random.PRNGKey(10_000) if key is None else key
     shared = jax.tree_util.tree_map(jnp.asarray, shared) if shared is not None else ()
-    out = _apply(flat, knobs, key, shared, fn=fn, group=group)
-    return jax.tree_util.tree_map(lambda a: np.asarray(a).reshape((n_set, n_seed) + a.shape[1:]), out)
+    n_pad = _models_padding(n_set * n_seed, "models")  # as in fit: no cross-device step in _apply
+    out = _apply(_pad_models(flat, n_pad), _pad_models(knobs, n_pad), key, shared, fn=fn, group=group)
+    return jax.tree_util.tree_map(
+        lambda a: np.asarray(a)[:n_set * n_seed].reshape((n_set, n_seed) + a.shape[1:]), out)
