@@ -115,7 +115,7 @@ def check_t1tab(profile: Profile) -> Outcome:
                   **{f"ordering_last_step[{k}]": v for k, (v, _) in states_last.items()},
                   **{f"t_last_step[{k}]": t for k, (_, t) in states_last.items()},
                   "t_critical": t_crit, "seeds": list(r.plan.seeds), "profile": _profile_note(r)},
-        paper=dict(toy2d.PAPER_TABLE1, sigma_star=toy2d.PAPER_SIGMA_STAR),
+        paper={**{f"elbo[{n}]": v for n, v in toy2d.PAPER_TABLE1.items()}, "sigma_star": toy2d.PAPER_SIGMA_STAR},
         summary=f"[{_profile_note(r)}; averaged end] {held}; ELBO {ours}; sigma*={r.sigma_star:.3f} (paper 0.043); "
                 f"with last-step parameters LV > LS is {states_last['LV > LS'][0]} (t={states_last['LV > LS'][1]:.1f})",
         details={"table": toy2d.table(r)},
