@@ -186,7 +186,7 @@ FAST_PLOTTED = ["QA.1", "SL.Sigma", "NL26.T4[6]", "NL26.Iso", "NL26.T41", "BS20.
 SLOW_PLOTTED = ["BS20.T[1]", "BS20.T1-shar[p]", "BS20.F2", "BS20.R1", "NL26.KL", "NL26.E44"]
 
 
-def _report_of(patterns, tmp_path):
+def _assert_report_of(patterns, tmp_path):
     from toyvae.claims import run_claim, select
 
     claims = select(patterns)
@@ -204,12 +204,12 @@ def _report_of(patterns, tmp_path):
 
 
 def test_theory_claims_draw_from_their_figure_data(tmp_path):
-    _report_of(FAST_PLOTTED, tmp_path)
+    _assert_report_of(FAST_PLOTTED, tmp_path)
 
 
 @pytest.mark.slow
 def test_every_plotted_theory_claim_draws(tmp_path):
-    _report_of(SLOW_PLOTTED, tmp_path)
+    _assert_report_of(SLOW_PLOTTED, tmp_path)
 
 
 def test_plots_need_only_the_json(tmp_path):

@@ -35,7 +35,7 @@ def _copying_secondary(n):
     return su.SecondaryParams(A2=zero, B2=zero, s2=np.ones(n), P2=zero, V2=zero, W2=zero)
 
 
-def _within_mc(samples, exact):
+def _assert_within_mc(samples, exact):
     se = samples.std() / np.sqrt(samples.size)
     assert abs(samples.mean() - exact) < 5 * se, (samples.mean(), exact, se)
 
@@ -76,9 +76,9 @@ def test_conditional_parts_against_monte_carlo(convention):
     z2 = m2 + np.sqrt(sec.s2) * rng.normal(size=(N_MC, d2))
     kl = 0.5 * np.sum((m2 - xt @ sec.P2.T) ** 2, 1) + 0.5 * np.sum(sec.s2 - 1 - np.log(sec.s2))
     final = xt @ (np.eye(n) + sec.V2).T + z2 @ sec.W2.T
-    _within_mc(kl, parts.rate)
-    _within_mc(np.sum((x - final) ** 2, 1), parts.distortion)
-    _within_mc(np.sum((x - xt) ** 2, 1), parts.copy_distortion)
+    _assert_within_mc(kl, parts.rate)
+    _assert_within_mc(np.sum((x - final) ** 2, 1), parts.distortion)
+    _assert_within_mc(np.sum((x - xt) ** 2, 1), parts.copy_distortion)
 
 
 def test_sample_change_against_monte_carlo():
@@ -91,10 +91,10 @@ def test_sample_change_against_monte_carlo():
     xt = rng.normal(size=(N_MC, d1)) @ prim.W.T  # z ~ p(z) = N(0, I)
     z2 = xt @ sec.P2.T + rng.normal(size=(N_MC, d2))  # z2 ~ p(z2|x~) = N(P2 x~, I)
     delta = xt @ sec.V2.T + z2 @ sec.W2.T  # mu~ - x~
-    _within_mc(np.sum(delta**2, 1), change.total)
+    _assert_within_mc(np.sum(delta**2, 1), change.total)
     proj = delta @ U
     for k in range(n):
-        _within_mc(proj[:, k] ** 2, change.per_component[k])
+        _assert_within_mc(proj[:, k] ** 2, change.per_component[k])
     assert change.per_component.sum() == pytest.approx(change.total, rel=1e-12)  # orthonormal basis: rounding
 
 

@@ -20,7 +20,7 @@ from toyvae.theory import successive as su
 N_MC = 200_000  # Monte Carlo examples; bounds are 5 se = 5 sigma / sqrt(N_MC) (two-sided false alarm 6e-7 each)
 
 
-def _within(samples, exact, k=5.0):
+def _assert_within(samples, exact, k=5.0):
     samples = np.asarray(samples, np.float64)
     se = samples.std() / np.sqrt(samples.size)
     assert abs(samples.mean() - exact) < k * se + 1e-5 * abs(exact), (samples.mean(), exact, se)  # + float32 rounding
@@ -63,8 +63,8 @@ def test_conditional_linear_loss_averages_to_the_closed_forms():
     keys = jax.random.split(jax.random.PRNGKey(1), x.shape[0])
     _, aux = jax.vmap(lambda a, b, k: two_stage.conditional_linear_loss(q, a, b, 0.3, key=k))(x, xt, keys)
     exact = su.conditional_linear_vae_parts(primary, secondary, Sigma)
-    _within(aux["rate"], exact.rate)
-    _within(aux["distortion"], exact.distortion)
+    _assert_within(aux["rate"], exact.rate)
+    _assert_within(aux["distortion"], exact.distortion)
 
 
 def test_the_initial_secondary_starts_next_to_the_copy():
