@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from toyvae.claims.mb_two_stage import plot_s5, s5_measurements  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -24,8 +24,7 @@ def main(argv=None) -> dict:
     profile = Profile.QUICK if args.quick else Profile.FULL
     m = s5_measurements(profile, args.seed)
     fig = plot_s5(m["figure"])
-    path = args.out / "mb_s5_frequency.png"
-    fig.savefig(path, dpi=110)
+    path = save_figure(fig, args.out, "mb_s5_frequency.png", dpi=110)
 
     def rows(family):
         return [{"gamma": r["gamma"], "settle_window": [q["settle_window"] for q in r["seeds"]],

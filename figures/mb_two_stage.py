@@ -15,7 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from toyvae.claims.mb_two_stage import plot_two_stage, two_stage_measurements  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -25,8 +25,7 @@ def main(argv=None) -> dict:
     profile = Profile.QUICK if args.quick else Profile.FULL
     m = two_stage_measurements(profile, args.seed)
     fig = plot_two_stage(m["figure"])
-    path = args.out / "mb_two_stage.png"
-    fig.savefig(path, dpi=110)
+    path = save_figure(fig, args.out, "mb_two_stage.png", dpi=110)
     numbers = {"png": str(path), "exact": m["exact"],
                "linear": [{"gamma_tilde": r["gamma_tilde"], **{k: [q[k] for q in r["seeds"]] for k in
                                                                 ("elbo1", "elbo2", "elbo_single", "ratio", "D1", "D2")}}

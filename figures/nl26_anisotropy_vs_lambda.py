@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.experiments import neural_losses as nl  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -58,11 +58,7 @@ def main(argv=None) -> dict:
     ax2.set(xlabel="lambda (edge features)", ylabel="mean_x Var_i log s_i(x)", ylim=(0, None),
             title=f"nonlinear VAE, image patches, GECO rate {nl.GECO_RATE:g} nats")
     ax2.legend(fontsize=7)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "nl26_anisotropy_vs_lambda.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "nl26_anisotropy_vs_lambda.png")
     numbers = {"lambda": spec.lambdas.tolist(), "linear_closed": closed, "linear_trained": trained,
                "patch_lambda": glam.tolist(), "patch_A_post": a.tolist(), "patch_A_post_se": se.tolist(),
                "patch_rate": rates.tolist(), "png": str(path)}

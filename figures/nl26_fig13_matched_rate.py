@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -55,11 +55,7 @@ def main(argv=None) -> dict:
     ax2.set(xlabel="latent (sorted)", ylabel="posterior std", ylim=(0, 1.05),
             title=f"linear-Gaussian, rate {lv.SWEEP_C2_RATE:g} nats: pixel vs edge metric")
     ax2.legend(fontsize=7)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "nl26_fig13_matched_rate.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "nl26_fig13_matched_rate.png")
     numbers = {
         "betas": r.betas.tolist(),
         "std_closed": np.sqrt(r.s_closed).tolist(),

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.experiments import neural_losses as nl  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -60,11 +60,7 @@ def main(argv=None) -> dict:
     ax2.plot(lams, control, "kx", ms=9, label="pixel-only control, weight 1-lambda")
     ax2.set(xlabel="lambda", ylabel="rate E KL [nats]", title=f"nonlinear VAE, image patches, beta={nl.BETA0:g}")
     ax2.legend(fontsize=7)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "nl26_rate_vs_lambda.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "nl26_rate_vs_lambda.png")
     numbers = {"lambda": lams.tolist(), "linear_closed": closed(lams, 1.0).tolist(), "linear_closed_norm2": closed(lams, 2.0).tolist(),
                "linear_trained": trained.tolist(), "patch_feature": feat.tolist(), "patch_adversarial": adv.tolist(),
                "patch_control": control.tolist(), "png": str(path)}

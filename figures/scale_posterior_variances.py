@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.experiments.scale import linear_crops  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -42,11 +42,7 @@ def main(argv=None) -> dict:
                            "closed": np.sort(r.closed[i].s).tolist(),
                            "max_abs_log_ratio": float(np.max(np.abs(np.log(r.s[i, j] / r.s_star[i, j])))),
                            "A_post": float(r.A_post[i, j]), "A_post_closed": r.closed[i].A_post}
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "scale_posterior_variances.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "scale_posterior_variances.png")
     numbers["png"] = str(path)
     print(f"wrote {path}")
     return numbers

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.experiments.scale import conv_crops  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 DECODERS = ("F", "LS", "LV")
@@ -44,11 +44,7 @@ def main(argv=None) -> dict:
             if c == 0:
                 ax.set_ylabel(label, fontsize=7)
     fig.suptitle(f"conv VAE on {runs.plan.size}x{runs.plan.size}x3 crops, seed index {j}", fontsize=9)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "scale_reconstructions.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "scale_reconstructions.png")
     numbers = {"seed_index": j, "png": str(path),
                "mse": {n: float(np.mean((recon[n] - x) ** 2)) for n in DECODERS},
                "sample_mean": {n: float(np.mean(samples[n])) for n in DECODERS},

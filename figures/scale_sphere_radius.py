@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.experiments.scale import sphere_hd  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -46,11 +46,7 @@ def main(argv=None) -> dict:
         ax.set(xlabel="sigma / (R / sqrt D)", ylabel="decoder-mean radius / R", title=f"D = {D}, d = {d}")
         ax.legend(fontsize=7)
         numbers["panels"].append(panel)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "scale_sphere_radius.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "scale_sphere_radius.png")
     numbers["png"] = str(path)
     print(f"wrote {path}")
     return numbers

@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from toyvae.claims.sl_multirate import multirate_measurements, plot_multirate  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -24,8 +24,7 @@ def main(argv=None) -> dict:
     profile = Profile.QUICK if args.quick else Profile.FULL
     m = multirate_measurements(profile, args.seed)
     fig = plot_multirate(m["figure"])
-    path = args.out / "sl_multirate.png"
-    fig.savefig(path, dpi=110)
+    path = save_figure(fig, args.out, "sl_multirate.png", dpi=110)
     numbers = {"png": str(path), "figure": m["figure"], "cost": m["cost"],
                "in_range": [{"beta": r["beta"], "multi": r["multi"], "per_beta": r["per_beta"]} for r in m["rows"]],
                "controls": [{"beta": c["beta"], "multi": c["multi"]} for c in m["controls"]]}

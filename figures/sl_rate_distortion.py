@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -44,11 +44,7 @@ def main(argv=None) -> dict:
     ax.set(xlabel="distortion E|x - xhat|^2", ylabel="rate E KL(q(z|x)||p) [nats]", xscale="log",
            title="Gaussian source, spectrum k^-2 (n=8)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / "sl_rate_distortion.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    path = save_figure(fig, args.out, "sl_rate_distortion.png")
     numbers = {"beta": pts[:, 0].tolist(), "distortion": pts[:, 1].tolist(), "rate": pts[:, 2].tolist(),
                "curve_at_distortion": pts[:, 5].tolist(), "png": str(path)}
     print(f"wrote {path}; rate - R(D): {(pts[:, 2] - pts[:, 5]).round(4).tolist()}")

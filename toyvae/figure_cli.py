@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["figure_arguments", "OneLineParser", "MAX_SEED"]
+__all__ = ["figure_arguments", "save_figure", "OneLineParser", "MAX_SEED"]
 
 MAX_SEED = 2**32 - 1
 
@@ -59,3 +59,17 @@ def figure_arguments(doc: str, argv: Sequence[str] | None = None, *, seed_help: 
     if problem := folder_problem(args.out):
         parser.error(f"argument --out: {problem}")
     return args
+
+
+def save_figure(fig, out: Path, name: str, *, dpi: int = 120) -> Path:
+    """Lay out ``fig`` (tight, unless it has a layout engine of its own), write it to ``out / name`` (the folder
+    is created if missing) and close it; returns the path."""
+    import matplotlib.pyplot as plt
+
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / name
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
+    return path
