@@ -147,7 +147,7 @@ def test_markdown_has_every_claim_and_its_figure_files(run, tmp_path):
     assert links == ["figures/TEST.A.png"]
     for link in links:
         _assert_png((md_path.parent / link).read_bytes())
-    assert r"r\* < R and s\_i > 0 with \|F\| <= 1" in text.replace("\\<", "<").replace("\\>", ">")
+    assert r"r\* &lt; R and s\_i &gt; 0 with \|F\| &lt;= 1" in text
 
 
 def test_legacy_bare_list_is_labelled_and_builds(tmp_path):
@@ -223,3 +223,113 @@ def test_plots_need_only_the_json(tmp_path):
     figure.savefig(buffer, format="png")
     _assert_png(buffer.getvalue())
     assert np.isfinite(np.array(row["figure_data"]["beta"], dtype=float)).all()
+
+
+# --- records with the wrong field types: a one-line error naming the field, exit 2 --------------
+
+@pytest.mark.parametrize("where, field, value", [
+    ("top", "seconds", "12 s"),
+    ("top", "provenance", "laptop"),
+    ("row", "measured", [1, 2]),
+    ("row", "tolerances", ["x within 0.2"]),
+    ("row", "seconds", "fast"),
+    ("row", "paper", "1.4"),
+])
+def test_wrong_field_types_are_named(run, tmp_path, capsys, where, field, value):
+    from toyvae.cli import main
+    from toyvae.report.run import dumps
+
+    if where == "top":
+        run[field] = value
+    else:
+        run["results"][1][field] = value
+    with pytest.raises(RunFormatError, match=repr(field)):
+        normalise_run(run)
+    path = tmp_path / "run.json"
+    path.write_text(dumps(run))
+    out = tmp_path / "report"
+    assert main(["report", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err and repr(field) in err, err
+    if where == "row":
+        assert "TEST.B" in err  # the result is named too
+    assert not (out / "report.html").exists()
+
+
+# --- Markdown: no field of the record becomes HTML ----------------------------------------------
+
+def test_markdown_escapes_every_field(run, tmp_path):
+    evil = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+    row = run["results"][0]
+    row.update(verdict=evil, expected_verdict=evil + "2", summary=evil, source=evil, rule=evil, finding=evil,
+               tolerances=[{"name": evil, "value": evil, "reason": evil}], measured={evil: evil},
+               paper={evil: evil}, rules=[{"name": evil, "role": "core", "state": evil, "sentence": evil,
+                                           "numbers": {evil: evil}}], decision={"verdict": evil, "reason": evil},
+               rule_fingerprint=evil, comparisons=[{"quantity": evil, "ours": evil, "paper": evil, "unit": evil}],
+               shared_run=evil, kind=evil, evidence={evil: [1.0, 2.0]})
+    run["replication"] = {"seed_offset": evil, "moved": [evil]}
+    _, md_path = build_report(run, tmp_path, plots=PLOTS)
+    text = md_path.read_text()
+    tags = set(re.findall(r"</?([A-Za-z][A-Za-z0-9]*)", text))
+    assert tags <= {"sub", "details", "summary"}, tags
+    assert "<img" not in text and "<script" not in text
+    assert "&lt;script&gt;" in text
+    html_text = (tmp_path / "report.html").read_text()
+    assert "<script" not in html_text and "<img src=x" not in html_text
+
+
+# --- the evidence layer's fields, and the fallbacks for older records ---------------------------
+
+def test_new_fields_render(run, tmp_path):
+    row = run["results"][0]
+    row.update(kind="trained", rule="", rule_fingerprint="ab12cd34", shared_run="TEST.B", seconds=0.0,
+               decision={"verdict": "confirmed", "reason": "the core rule holds on 5 of 5 seeds"},
+               rules=[{"name": "gap", "role": "core", "kind": "t-test", "state": "holds",
+                       "sentence": "LV beats LS by more than 0.1 nats", "numbers": {"t": 4.56789, "n": 5}},
+                      {"name": "ctl", "role": "control", "kind": "bound", "state": "unresolved",
+                       "sentence": "the control reaches its reference", "numbers": {}}],
+               evidence={"elbo_LV": [1.234567, 2.345678, 3.456789], "elbo_LS": [0.1, 0.2, 0.3]},
+               comparisons=[{"quantity": "ELBO LV", "ours": -1.23456789, "paper": -1.2, "unit": "nats"},
+                            {"quantity": "ELBO LS", "ours": None, "paper": 0.5}])
+    run["replication"] = {"seed_offset": 100, "moved": ["OTHER.C"]}
+    html_path, md_path = build_report(run, tmp_path, plots=PLOTS)
+    text = html_path.read_text()
+    assert "LV beats LS by more than 0.1 nats." in text  # the rule sentence from the data (rule was empty)
+    assert "the control reaches its reference" in text and "s-unresolved" in text
+    assert "the core rule holds on 5 of 5 seeds" in text and "ab12cd34" in text
+    assert "shares the trained run of TEST.B" in text and "0.0 s" not in text
+    assert "1.235" in text and "1.234567" not in text  # 4 significant digits in the evidence grid
+    assert "seed 0" in text  # the grid's columns are the run's seeds
+    assert "-1.235" in text and "nats" in text
+    assert 'id="replication"' in text and 'href="#claim-OTHER.C"' in text
+    assert "How to read this report" in text and 'id="references"' in text
+    md = md_path.read_text()
+    assert "LV beats LS by more than 0.1 nats" in md and "shares the trained run of TEST.B" in md
+    assert "Replication run" in md and "| seed 0 | seed 1 | seed 2 |" in md
+
+
+def test_short_trained_claim_without_shared_run_says_reused(run, tmp_path):
+    run["results"][0].update(kind="trained", seconds=0.2)
+    text = build_report(run, tmp_path, plots=PLOTS)[0].read_text()
+    assert "reuses an earlier claim&#x27;s run" in text or "reuses an earlier claim's run" in text
+
+
+def test_numbers_side_by_side_without_comparisons():
+    from toyvae.report.content import comparison_rows, other_rows
+
+    row = _row("T.X", "confirmed", "confirmed", measured={"a": 1.23456789, "b": 2.0, "grid": [[1.0, 2.0], [3.0, 4.0]]},
+               paper={"a": 1.2, "c": 0.123456789}, seeds=[0, 1])
+    rows, left = comparison_rows(row)
+    assert [(k, o, p) for k, o, p, _ in rows] == [("a", "1.235", "1.2"), ("c", "—", "0.1235")] and left == 0
+    others, _ = other_rows(row)
+    assert [k for k, _ in others] == ["b", "grid"]
+    grid = dict(others)["grid"]
+    assert grid.columns == ("seed 0", "seed 1") and grid.rows[1] == ("2", ("3", "4"))
+
+
+def test_nested_mapping_is_a_labelled_grid_not_json():
+    from toyvae.report.content import Grid, cell, format_value
+
+    g = cell({"elbo": [1.0, 2.0, 3.0], "mse": [0.1, 0.2, 0.3]}, seeds=[4, 5, 6])
+    assert isinstance(g, Grid) and g.corner == "metric \\ seed" and g.columns == ("seed 4", "seed 5", "seed 6")
+    assert "{" not in format_value({"a": {"b": 0.123456789}}) and "0.1235" in format_value({"a": {"b": 0.123456789}})

@@ -1,4 +1,9 @@
-"""The report as Markdown: the same content as the HTML page, figures linked as PNG files in ``figures/``."""
+"""The report as Markdown: the same content as the HTML page, figures linked as PNG files in ``figures/``.
+
+Every field of the run record goes through :func:`_md`, which escapes Markdown's special characters
+and writes ``<``, ``>`` and ``&`` as HTML entities, so a record cannot inject HTML into a viewer that
+renders it (the only tags in the file are the report's own ``<sub>``, ``<details>`` and ``<summary>``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from toyvae.report.figures import Picture
 
 __all__ = ["render_markdown"]
 
-_SPECIAL = set("\\`*_[]<>|#")
+_SPECIAL = set("\\`*_[]|#")
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 
 
 def render_markdown(run: Mapping[str, Any], pictures: Mapping[str, Picture], figure_dir: str = "figures") -> str:
@@ -25,6 +31,13 @@ def render_markdown(run: Mapping[str, Any], pictures: Mapping[str, Picture], fig
                 "recorded their provenance: library versions, commit and device are not recorded, and the claims "
                 "carry no figure data or registered findings.", ""]
     out += [f"- **{_md(k)}**: {_md(v)}" for k, v in content.run_facts(run)] + [""]
+    rep = content.replication(run)
+    if rep is not None:
+        offset, moved = rep
+        out += [f"> **Replication run** (seeds offset by {_md(offset)}). Claims whose verdict moved from the "
+                "registered one: " + (", ".join(f"[{_md(m)}](#{_slug(m)})" for m in moved) or "none") + ".", ""]
+    out += ["## How to read this report", ""]
+    out += [f"- **{_md(term)}**: {_md(text)}" for term, text in content.HOW_TO_READ] + [""]
 
     out += ["## Summary", "", "| family | " + " | ".join(content.VERDICTS) + " | claims | changed |",
             "|---|" + "---:|" * (len(content.VERDICTS) + 2)]
@@ -38,52 +51,120 @@ def render_markdown(run: Mapping[str, Any], pictures: Mapping[str, Picture], fig
     for _, rows in content.grouped(results):
         for r in rows:
             reg = content.registered_verdict(r)
-            reg_cell = "—" if reg is None else (reg if reg == r["verdict"] else f"**{reg}** (changed)")
-            seconds = "" if r.get("seconds") is None else f"{float(r['seconds']):.1f}"
-            out.append(f"| [{_md(r['id'])}](#{_slug(r['id'])}) | {r['verdict']} | {reg_cell} | {seconds} | "
-                       f"{_md(_short(r.get('summary', ''), 160))} |")
+            reg_cell = "—" if reg is None else (_md(reg) if reg == r["verdict"] else f"**{_md(reg)}** (changed)")
+            out.append(f"| [{_md(r['id'])}](#{_slug(r['id'])}) | {_md(r['verdict'])} | {reg_cell} | "
+                       f"{_md(content.seconds_cell(r))} | {_md(_short(r.get('summary') or '', 160))} |")
     out.append("")
 
     for family, rows in content.grouped(results):
         out += [f"## {_md(content.FAMILIES.get(family, family))} ({_md(family)})", ""]
         for r in rows:
             out += _section(run, r, pictures.get(r["id"]), figure_dir)
+    out += ["## References", ""]
+    for family, name, sources in content.references(results):
+        cited = "; ".join(sources[:12]) + (f"; … ({len(sources)} sources)" if len(sources) > 12 else "")
+        out.append(f"1. **{_md(family)}**: {_md(name)}." + (f" Cited here: {_md(cited)}." if cited else ""))
     return "\n".join(out).rstrip() + "\n"
 
 
 def _section(run, r: Mapping[str, Any], picture: Picture | None, figure_dir: str) -> list[str]:
     reg = content.registered_verdict(r)
-    verdict = f"**{r['verdict']}**"
+    verdict = f"**{_md(r['verdict'])}**"
     if reg is not None and reg != r["verdict"]:
-        verdict += f" (registered: **{reg}**, {r.get('profile') or ''} profile: changed)"
-    out = [f"### {_md(r['id'])}", "", f"- **Verdict**: {verdict}", f"- **Source**: {_md(r.get('source', ''))}"]
+        verdict += f" (registered: **{_md(reg)}**, {_md(r.get('profile') or '')} profile: changed)"
+    out = [f"### {_md(r['id'])}", "", f"- **Verdict**: {verdict}"]
+    if content.kind_of(r):
+        out.append(f"- **Kind**: {_md(content.kind_of(r))}")
+    out.append(f"- **Source**: {_md(r.get('source') or '')}")
     if r.get("statement"):
         out.append(f"- **Statement**: {_md(r['statement'])}")
     if r.get("finding"):
         out.append(f"- **What our checks establish (registered)**: {_md(r['finding'])}")
-    out.append(f"- **Rule**: {_md(content.rule_text(r))}")
+    fingerprint = f" <sub>rule {_md(r['rule_fingerprint'])}</sub>" if r.get("rule_fingerprint") else ""
+    out.append(f"- **Rule**: {_md(content.rule_text(r))}{fingerprint}")
     for t in r.get("tolerances") or []:
-        out.append(f"  - `{t.get('name', '')}` = {content.format_value(t.get('value'))}: {_md(t.get('reason', ''))}")
-    out.append(f"- **Measured vs paper**: {_md(r.get('summary', ''))}")
+        out.append(f"  - {_md(t.get('name', ''))} = {_md(content.format_value(t.get('value')))}: "
+                   f"{_md(t.get('reason', ''))}")
+    reason = content.decision_reason(r)
+    if reason:
+        out.append(f"- **Why this verdict**: {_md(reason)}")
+    out.append(f"- **Measured vs paper**: {_md(r.get('summary') or '')}")
     out.append("")
-    rows, left_out = content.number_rows(r)
-    if rows:
-        out += ["| quantity | ours | paper |", "|---|---|---|"]
-        out += [f"| {_md(k)} | {_md(ours)} | {_md(paper)} |" for k, ours, paper in rows]
-        if left_out:
-            out.append(f"\n({left_out} more numbers in the JSON record.)")
+    rules = content.rule_rows(r)
+    if rules:
+        out += ["| role | condition | state |", "|---|---|---|"]
+        out += [f"| {_md(row['role'])} | {_md(row['sentence'] or row['name'])}"
+                + (f" ({_md(row['numbers'])})" if row["numbers"] else "") + f" | {_md(row['state'])} |"
+                for row in rules]
         out.append("")
+    rows, left_out = content.comparison_rows(r)
+    grids: list[tuple[str, content.Grid]] = []
+    if rows:
+        units = any(unit for *_, unit in rows)
+        out += ["| quantity | ours | paper |" + (" unit |" if units else ""), "|---|---:|---:|" + ("---|" if units else "")]
+        for k, ours, paper, unit in rows:
+            out.append(f"| {_md(k)} | {_cell(ours, k, 'ours', grids)} | {_cell(paper, k, 'paper', grids)} |"
+                       + (f" {_md(unit)} |" if units else ""))
+        if left_out:
+            out.append(f"\n({left_out} more compared quantities in the JSON record.)")
+        out.append("")
+    others, left_others = content.other_rows(r)
+    if others:
+        out += ["<details><summary>Our other numbers</summary>", "", "| quantity | ours |", "|---|---:|"]
+        out += [f"| {_md(k)} | {_cell(v, k, 'ours', grids)} |" for k, v in others]
+        if left_others:
+            out.append(f"\n({left_others} more in the JSON record.)")
+        out += ["", "</details>", ""]
+    evidence = content.evidence_grids(r)
+    if evidence:
+        out += ["<details><summary>Evidence per seed</summary>", ""]
+        for name, value in evidence:
+            if isinstance(value, content.Grid):
+                out += [f"*{_md(name)}*", ""] + _grid(value) + [""]
+            else:
+                out += [f"- {_md(name)}: {_md(value)}", ""]
+        out += ["</details>", ""]
+    for label, grid in grids:
+        out += [f"*{_md(label)}*", ""] + _grid(grid) + [""]
     if picture is not None and picture.png is not None:
-        out += [f"![figure for {_md(r['id'])}]({figure_dir}/{content.figure_filename(r['id'])})", ""]
+        path = f"{figure_dir}/{content.figure_filename(r['id'])}"
+        out += [f"[![figure for {_md(r['id'])}]({path})]({path})", ""]
     elif picture is not None:
         out += [f"*{_md(picture.note)}*", ""]
     out += [f"<sub>{_md(content.card_provenance(run, r))}</sub>", ""]
     return out
 
 
+def _cell(value, quantity: str, side: str, grids: list) -> str:
+    """A table cell; a grid goes below the table (Markdown tables do not nest) and the cell points to it."""
+    if isinstance(value, content.Grid):
+        label = f"{quantity} ({side})"
+        grids.append((label, value))
+        return "table below"
+    return _md(value)
+
+
+def _grid(grid: content.Grid) -> list[str]:
+    lines = ["| " + _md(grid.corner) + " | " + " | ".join(_md(c) for c in grid.columns) + " |",
+             "|---|" + "---:|" * len(grid.columns)]
+    lines += ["| " + _md(label) + " | " + " | ".join(_md(v) for v in cells) + " |" for label, cells in grid.rows]
+    if grid.note:
+        lines.append(f"\n({_md(grid.note)})")
+    return lines
+
+
 def _md(text: Any) -> str:
-    """Text with Markdown's special characters escaped (so that r*, s_i and |F| print as written)."""
-    return "".join("\\" + ch if ch in _SPECIAL else ch for ch in " ".join(str(text).split()))
+    """Text with Markdown's special characters escaped (so that r*, s_i and |F| print as written) and
+    ``<``, ``>``, ``&`` as entities (so that no field of the record becomes HTML)."""
+    out = []
+    for ch in " ".join(str(text).split()):
+        if ch in _ENTITIES:
+            out.append(_ENTITIES[ch])
+        elif ch in _SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _slug(claim_id: str) -> str:

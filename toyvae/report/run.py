@@ -69,6 +69,11 @@ def normalise_run(data: Any) -> dict[str, Any]:
 
     The earlier bare list gets ``legacy = True``, ``provenance = None``, the profile its rows share
     (``None`` when they differ) and ``seconds = None`` (the run's total was not recorded).
+
+    Raises:
+        RunFormatError: neither format, or fields of the wrong JSON type (a ``seconds`` that is a
+            string, a ``measured`` that is a list, a tolerance that is not an object, ...): the
+            one-line message names the result and each wrong field.
     """
     if isinstance(data, list):
         results = _checked_results(data)
@@ -87,19 +92,79 @@ def normalise_run(data: Any) -> dict[str, Any]:
                                  "and the bare list of earlier versions)")
         if not isinstance(data.get("results"), list):
             raise RunFormatError(f"a {FORMAT} record without a 'results' list")
-        return {"format": FORMAT, "legacy": False, "provenance": data.get("provenance"),
-                "profile": data.get("profile"), "seconds": data.get("seconds"),
-                "results": _checked_results(data["results"])}
+        _check_top_level(data)
+        out = {"format": FORMAT, "legacy": False, "provenance": data.get("provenance"),
+               "profile": data.get("profile"), "seconds": data.get("seconds"),
+               "results": _checked_results(data["results"])}
+        if "replication" in data:
+            out["replication"] = data["replication"]
+        return out
     raise RunFormatError(f"not a toyvae run record (expected a {FORMAT!r} object or a list of results)")
 
 
 def _checked_results(rows: list) -> list[dict[str, Any]]:
     if not rows:
         raise RunFormatError("the run has no results")
+    problems = []
     for i, row in enumerate(rows):
         if not (isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("verdict"), str)):
             raise RunFormatError(f"result {i} is not a claim result (needs at least 'id' and 'verdict')")
+        problems += [f"result {i} ({row['id']}): {p}" for p in _field_problems(row, _RESULT_FIELDS)]
+        tolerances = row.get("tolerances")
+        if isinstance(tolerances, list):
+            problems += [f"result {i} ({row['id']}): 'tolerances' item {j} must be an object, got {_kind(t)}"
+                         for j, t in enumerate(tolerances) if not isinstance(t, dict)]
+    _raise_problems(problems)
     return rows
+
+
+# The fields the report reads, and the JSON types it accepts for them (None: the field may be null).
+_NUMBER = (int, float)
+_TOP_FIELDS = {"provenance": (dict, type(None)), "profile": (str, type(None)), "seconds": (*_NUMBER, type(None)),
+               "replication": (dict, type(None))}
+_RESULT_FIELDS = {
+    "source": (str, type(None)), "statement": (str, type(None)), "finding": (str, type(None)),
+    "summary": (str, type(None)), "rule": (str, type(None)), "profile": (str, type(None)),
+    "expected_verdict": (str, type(None)), "measured": (dict, type(None)), "paper": (dict, type(None)),
+    "details": (dict, type(None)), "figure_data": (dict, type(None)), "tolerances": (list, type(None)),
+    "seconds": (*_NUMBER, type(None)), "seeds": (list, type(None)),
+    # the evidence layer's fields
+    "kind": (str, type(None)), "rules": (list, type(None)), "decision": (dict, type(None)),
+    "rule_fingerprint": (str, type(None)), "evidence": (dict, type(None)), "comparisons": (list, type(None)),
+    "shared_run": (str, type(None)),
+}
+_TYPE_NAMES = {dict: "an object", list: "a list", str: "a string", int: "a number", float: "a number",
+               bool: "true/false", type(None): "null"}
+
+
+def _kind(value: Any) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+def _field_problems(record: dict, fields: dict) -> list[str]:
+    problems = []
+    for name, types in fields.items():
+        if name in record:
+            value = record[name]
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                wanted = " or ".join(dict.fromkeys(_TYPE_NAMES[t] for t in types))
+                problems.append(f"{name!r} must be {wanted}, got {_kind(value)} ({_preview(value)})")
+    return problems
+
+
+def _preview(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _raise_problems(problems: list[str]) -> None:
+    if problems:
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise RunFormatError("wrong field types: " + "; ".join(problems[:3]) + more)
+
+
+def _check_top_level(data: dict) -> None:
+    _raise_problems(_field_problems(data, _TOP_FIELDS))
 
 
 def dumps(record: Any) -> str:
