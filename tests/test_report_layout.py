@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.report_browser import browser, measure
+from report_browser import browser, measure  # tests/report_browser.py
 from toyvae.report import FORMAT, build_report
 
 pytestmark = pytest.mark.skipif(browser() is None, reason="no chromium: apt-get install -y chromium "
