@@ -417,3 +417,95 @@ def test_likelihoods_across_float64():
     # 5e-324 is the smallest subnormal: exactly 2**-1074, so the oracle is exact
     assert float(lk.optimal_scalar_sigma(5e-324, 2**62)) == pytest.approx(float(scalar_sigma), rel=4 * EPS)
     assert lk.sigma_for_kl_weight(1e300, 1e300) == np.inf  # 1e450: beyond float64
+
+
+# ---------------------------------------------------------------------------------------------
+# two-stage (successive refinement) and the optimal linear VAE at wide spectra
+# ---------------------------------------------------------------------------------------------
+
+from toyvae.theory import successive as su  # noqa: E402
+
+
+def _mp_two_stage(mu, gamma, gamma_t):
+    """Water-filling oracle in mpmath (40 digits), sharing no code with the package: the water levels by
+    bisection, ``R(gamma)``, ``R(gamma~)``, the conditional spectrum ``min(theta1, mu_i)`` and the second
+    stage's rate ``sum_i 1/2 log(min(theta1, mu_i) / theta2)`` over the components above ``theta2``."""
+    with mp.workdps(40):
+        t1 = _mp_water_level(mu, mp.mpf(gamma))
+        t2 = _mp_water_level(mu, mp.mpf(gamma_t))
+        r1 = sum(mp.log(mp.mpf(m) / t1) / 2 for m in mu if m > t1)
+        cond = [min(t1, mp.mpf(m)) for m in mu]
+        r2 = sum(mp.log(c / t2) / 2 for c in cond if c > t2)
+        single = sum(mp.log(mp.mpf(m) / t2) / 2 for m in mu if m > t2)
+        return {"theta1": t1, "theta2": t2, "rate1": r1, "rate2": r2, "single": single, "cond": cond}
+
+
+# the issue's example (variances 1e4 .. 1e-8, a component 12 orders below the largest, coded by the primary),
+# and the same spectrum shapes moved across float64: the rates depend on the spectrum's shape only.
+WIDE = [(np.array([1e4, 1.0, 1e-4, 1e-8]), 2e-8, 4e-9),
+        (np.array([1e4, 1.0, 1e-4, 1e-8]), 3.5e-8, 2e-8),
+        (np.array([1e4, 1.0, 1e-4, 1e-8]), 1.5, 1e-6)]
+WIDE += [(mu * scale, g * scale, gt * scale) for scale in (1e-290, 1e-150, 1e150, 1e290) for mu, g, gt in WIDE[:2]]
+
+
+@pytest.mark.parametrize(("mu", "gamma", "gamma_t"), WIDE)
+def test_successive_refinement_at_wide_spectra_against_mpmath(mu, gamma, gamma_t):
+    """R(gamma) + rate2 = R(gamma~) and Cov(x | x~) = diag(min(theta1, mu_i)) at spectra spanning 12 orders,
+    anywhere in float64. Before the fix the pseudo-inverse in ``conditional_source`` dropped the 1e-8
+    component (its x~ variance 1e-8 - theta1 is below 1e-12 of the largest): rate2 came out log(2)/2 =
+    0.347 nats above the oracle, and ``Var(x | x~) = mu - (mu - theta1)`` lost every digit of small
+    ``theta1 / mu``."""
+    oracle = _mp_two_stage(mu, gamma, gamma_t)
+    opt = su.two_stage_optimum(mu, gamma, gamma_t)
+    # Tolerances: the smallest posterior variance here is theta1 / mu_max = 5e-13; the closed forms compute
+    # every quantity from products of a few float64 numbers each rounded to eps (no subtraction of nearly
+    # equal terms in the conditional variance), so each rate, a sum of <= 8 logarithms of size <= 17,
+    # is good to ~100 eps absolute; 1e-12 leaves room and is 3e11 times below the fault (0.347 nats).
+    tol = 1e-12
+    assert opt.rate1 == pytest.approx(float(oracle["rate1"]), abs=tol)
+    assert opt.rate2 == pytest.approx(float(oracle["rate2"]), abs=tol)
+    assert opt.rate_total == pytest.approx(float(oracle["single"]), abs=2 * tol)
+    assert opt.rate_single == pytest.approx(float(oracle["single"]), abs=tol)
+    assert opt.theta2 == pytest.approx(float(oracle["theta2"]), rel=1e-13)  # an exact inversion, a few eps
+    src = su.conditional_source(opt.primary, np.diag(mu))
+    # each conditional variance mu_i * s_i from a handful of roundings: relative 1e-13 (about 500 eps)
+    np.testing.assert_allclose(np.diag(src.covariance), [float(c) for c in oracle["cond"]], rtol=1e-13)
+    # and the distortions are met (relative, a sum of four positive terms each good to a few eps)
+    assert opt.distortion1 == pytest.approx(gamma, rel=1e-13)
+    assert opt.distortion2 == pytest.approx(gamma_t, rel=1e-13)
+    # the posterior-mean reading: x~ determines the coded components (conditional variance 0, to rounding of
+    # size eps * mu_i) and leaves the others at mu_i (exactly: they are untouched)
+    pm = np.diag(su.conditional_source(opt.primary, np.diag(mu), "posterior_mean").covariance)
+    coded = mu > float(oracle["theta1"])
+    np.testing.assert_allclose(pm[~coded], mu[~coded], rtol=1e-14)
+    assert np.all(np.abs(pm[coded]) <= 16 * EPS * mu[coded])
+
+
+@pytest.mark.parametrize("mu", [np.array([1e150, 1.0, 1e-150]), np.array([1e300, 3.0, 1.0, 1e-300]),
+                                np.array([1e4, 1.0, 1e-4, 1e-8]), np.array([1e16, 1.0])])
+@pytest.mark.parametrize("beta", [2e-300, 1e-10, 1e-6, 1.0, 10.0])
+def test_optimal_linear_vae_reaches_the_water_filling_point_or_refuses(mu, beta):
+    """Either the parameters ``optimal_linear_vae`` returns have the rate and distortion of the water-filling
+    point (mpmath), or it raises a ValueError naming beta. Before the fix, spectra 1e150..1e-150 gave a
+    distortion of 1.2e118 at beta = 1 (the water-filling value is 1.0): the float64 gains a, w of a component
+    with theta / mu far below eps leave 1 - w a at rounding size eps, not theta / mu, and that error is
+    multiplied by mu."""
+    Sigma, G = np.diag(mu), np.eye(mu.size)
+    theta = beta / 2
+    with mp.workdps(40):
+        rate = float(sum(mp.log(mp.mpf(m) / mp.mpf(theta)) / 2 for m in mu if m > theta))
+        dist = float(sum(min(mp.mpf(theta), mp.mpf(m)) for m in mu))
+    try:
+        params = rd.optimal_linear_vae(Sigma, G, beta)
+    except ValueError as err:
+        assert str(err).startswith(f"beta={beta!r} is too small")
+        # refused only where some component has theta / mu below float64's resolution
+        assert theta / mu.max() < EPS
+        return
+    parts = rd.linear_vae_parts(params, Sigma, G)
+    # rate: <= 4 logarithms of size <= 350 each good to a few eps; distortion: a sum of positive terms,
+    # each within ~10 eps relative when theta / mu >= eps (1 - w a is theta / mu plus a few eps of rounding)
+    assert parts.rate == pytest.approx(rate, rel=16 * EPS, abs=1e-13)
+    assert parts.distortion == pytest.approx(dist, rel=64 * EPS)
+    # at the optimum the aggregated posterior is the prior: I_q = rate (log det of a matrix ~ I, few eps)
+    assert parts.mutual_information == pytest.approx(rate, rel=16 * EPS, abs=1e-13)

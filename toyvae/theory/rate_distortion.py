@@ -35,6 +35,8 @@ import numpy as np
 from toyvae import _validate
 from toyvae.theory.linear_gaussian import g, metric_coefficients
 
+_EPS = float(np.finfo(np.float64).eps)
+
 __all__ = [
     "RDPoint",
     "LinearVAEParts",
@@ -222,6 +224,13 @@ def optimal_linear_vae(Sigma, G, beta, d: int | None = None) -> LinearVAEParams:
     ``W e_i = G^{-1/2} u_i a_i mu_i``. With ``d`` below the number of active components the
     ``d`` largest are kept (the constrained optimum). Its rate and distortion are the water-filling
     values, ``R(theta)`` and ``D(theta)``.
+
+    Range: every coded component needs ``theta / mu_i >= eps`` (float64's 2.2e-16), else ValueError naming
+    ``beta``. Below it the float64 gains ``a_i``, ``w_i`` cannot represent the optimum: ``1 - w_i a_i``,
+    which should be ``theta / mu_i``, is rounding of size eps, and the distortion it causes, up to
+    ``eps^2 mu_i``, exceeds ``theta`` (a spectrum 1e150..1e-150 at ``beta = 1`` gave 1.2e118 for 1.0).
+    At and above it the rate and distortion of the returned parameters are the water-filling values to
+    a few eps relative, at any scale of the spectrum.
     """
     Sigma = _psd("Sigma", Sigma)
     G = _psd("G", G)
@@ -244,9 +253,11 @@ def optimal_linear_vae(Sigma, G, beta, d: int | None = None) -> LinearVAEParams:
     for i in range(min(d, n)):
         if mu[i] > theta:
             s[i] = theta / mu[i]
-            if s[i] == 0.0:
+            if s[i] < _EPS:
                 raise ValueError(f"beta={2 * theta!r} is too small for an eigenvalue {mu[i]:.3g}: the posterior "
-                                 f"variance theta / mu = {theta:.3g} / {mu[i]:.3g} underflows float64")
+                                 f"variance theta / mu = {theta:.3g} / {mu[i]:.3g} is below float64's resolution "
+                                 f"{_EPS:.3g}, so float64 gains cannot hold the optimum (1 - w a would be rounding, "
+                                 f"and the distortion off by up to eps^2 mu)")
             a = np.sqrt((1.0 - s[i]) / mu[i])
             A[i] = a * (U[:, i] @ G_half)
             W[:, i] = G_mhalf @ U[:, i] * a * mu[i]

@@ -198,20 +198,94 @@ def reconstruction_covariances(primary: rd.LinearVAEParams, Sigma, convention: s
     return cross, W1 @ latent @ W1.T
 
 
+def _rank_of_rows(M: np.ndarray):
+    """SVD of ``M`` with its non-zero rows scaled to unit length, and its rank, by a scale-free cut-off.
+
+    Conditioning on ``M xi`` is conditioning on ``D M xi`` for any invertible diagonal ``D``: scaling the rows
+    to unit length makes the cut-off independent of how large each row is (a component of variance 1e-300
+    next to one of 1e300 counts as much as any other). Rows that are exactly zero carry nothing and are
+    dropped; the cut-off on the singular values of the unit rows is numpy's rounding level of a matrix with
+    entries of size 1, ``max(shape) * eps * s_max``. Returns ``(rows, norms, U, S, Vt, rank)`` with ``rows``
+    the indices of the kept rows.
+    """
+    norms = np.linalg.norm(M, axis=1)
+    rows = np.flatnonzero(norms > 0)
+    if rows.size == 0:
+        return rows, norms[rows], np.zeros((0, 0)), np.zeros(0), np.zeros((0, M.shape[1])), 0
+    U, S, Vt = np.linalg.svd(M[rows] / norms[rows, None], full_matrices=True)
+    rank = int(np.sum(S > max(rows.size, M.shape[1]) * np.finfo(float).eps * S[0]))
+    return rows, norms[rows], U, S, Vt, rank
+
+
+def _left_inverse(B: np.ndarray) -> np.ndarray:
+    """``B^+ = R^{-1} Q^T`` for ``B = Q R`` of full column rank (no cut-off: rows of any scale are kept)."""
+    Q, R = np.linalg.qr(B)
+    return np.linalg.solve(R, Q.T)
+
+
 def conditional_source(primary: rd.LinearVAEParams, Sigma, convention: str = "sample") -> ConditionalSource:
     """The conditional Gaussian ``x | x~`` that the secondary models.
 
-    ``H = Cov(x, x~) Cov(x~)^+`` and ``Cov(x | x~) = Sigma - H Cov(x~, x)`` (Gaussian conditioning; the
-    pseudo-inverse drops directions in which ``x~`` has variance below ``1e-12`` of its largest, i.e. carries
-    nothing beyond rounding). For the rate-optimal primary and the ``sample`` convention, in the eigenbasis of
-    ``Sigma``: ``H = I`` on the coded components and ``Cov(x | x~) = diag(min(theta1, mu_i))`` (the backward
-    test channel ``x = x~ + N(0, theta1)``). For ``posterior_mean`` the coded components have conditional
-    variance 0: ``x~`` then determines them.
+    ``E[x | x~] = H x~`` with ``H = Cov(x, x~) Cov(x~)^+`` and ``Cov(x | x~) = Sigma - H Cov(x~, x)`` (Gaussian
+    conditioning). For the rate-optimal primary and the ``sample`` convention, in the eigenbasis of ``Sigma``:
+    ``H = I`` on the coded components and ``Cov(x | x~) = diag(min(theta1, mu_i))`` (the backward test channel
+    ``x = x~ + N(0, theta1)``). For ``posterior_mean`` the coded components have conditional variance 0:
+    ``x~`` then determines them.
+
+    Computed without a cut-off relative to the largest variance and without subtracting nearly equal terms,
+    so that it holds over the whole float64 range (a component 1e-8 next to 1e4, or 1e-300 next to 1e300):
+    in the eigenbasis of ``Sigma``, ``x = L e`` with ``L = U diag(mu)^{1/2}`` and ``e ~ N(0, I)``;
+    ``x~ = W1 z`` carries exactly the information of ``y = T z`` (``W1``'s columns scaled to unit length,
+    zero columns dropped, ``T`` the row space of the result: a scale-free rank, :func:`_rank_of_rows`).
+    ``sample``: ``y = C e + eta``, ``eta ~ N(0, N)`` with ``N = T diag(s1) T^T`` positive definite, and the
+    information form ``Cov(e | y) = (I + C^T N^{-1} C)^{-1}`` (for a coded component ``1 / (1 + (1 - s) / s)
+    = s``, to a few eps whatever ``s``; the covariance form ``mu - mu (1 - s)`` loses every digit of small
+    ``s``). ``posterior_mean``: ``y = C e`` exactly, and ``Cov(e | y)`` is the projector on the complement
+    of ``C``'s row space (unit rows, scale-free rank), assembled from a basis of that complement.
     """
     Sigma = _square("Sigma", Sigma)
-    cross, cov_t = reconstruction_covariances(primary, Sigma, convention)
-    H = cross @ np.linalg.pinv(0.5 * (cov_t + cov_t.T), rcond=1e-12, hermitian=True)
-    cov = Sigma - H @ cross.T
+    n = Sigma.shape[0]
+    A1, s1, W1 = _primary(primary, n)
+    convention = _convention(convention)
+    Sigma = 0.5 * (Sigma + Sigma.T)
+    mu, V = np.linalg.eigh(Sigma)
+    keep = mu > 0  # directions of zero (or rounding-negative) variance: x is 0 there
+    L = V[:, keep] * np.sqrt(mu[keep])  # x = L e, e ~ N(0, I_p)
+    p = L.shape[1]
+    # x~ = W1 z: drop the latents W1 ignores, scale its columns to unit length, keep its row space
+    col = np.linalg.norm(W1, axis=0)
+    used = np.flatnonzero(col > 0)
+    cols, _, Uw, Sw, Vtw, r = _rank_of_rows((W1[:, used] / col[used]).T)  # rows of the transpose = columns
+    if r == 0 or p == 0:
+        return ConditionalSource(H=np.zeros((n, n)), covariance=Sigma.copy())
+    # (W1[:, used] / col)^T restricted to its non-zero rows `cols` is Uw diag(Sw) Vtw; so
+    # x~ = W1[:, used] z_u = Vtw_r^T diag(Sw_r) Uw_r^T diag(col) z_u: y = T z_u with T = Uw_r^T diag(col) (rows r),
+    # and x~ = Vtw_r^T diag(Sw_r) y, y = diag(1 / Sw_r) Vtw_r x~.
+    u = used[cols]
+    T = Uw[:, :r].T * col[u]  # (r, len(u))
+    back = Vtw[:r] / Sw[:r, None]  # y = back @ x~
+    C = T @ A1[u] @ L  # (r, p): y = C e (+ T diag(s1)^{1/2} eps for the sample convention)
+    if convention == "sample":
+        N = (T * s1[u]) @ T.T
+        Rn = np.linalg.cholesky(0.5 * (N + N.T))  # N = Rn Rn^T, positive definite (s1 > 0, T of full row rank)
+        Gm = np.linalg.solve(Rn, C)  # Rn^{-1} C
+        M = np.eye(p) + Gm.T @ Gm
+        Rm = np.linalg.cholesky(0.5 * (M + M.T))
+        Li = np.linalg.solve(Rm, np.eye(p))  # Rm^{-1}: Cov(e | y) = M^{-1} = Li^T Li
+        F = L @ Li.T
+        cov = F @ F.T
+        # E[e | y] = M^{-1} C^T N^{-1} y = Li^T Li Gm^T Rn^{-1} y (push-through identity of the information form)
+        Hy = F @ (Li @ Gm.T) @ np.linalg.solve(Rn, np.eye(r))
+    else:
+        rows, norms, Uc, Sc, Vtc, q = _rank_of_rows(C)
+        comp = Vtc[q:].T  # orthonormal basis of the complement of C's row space, (p, p - q)
+        F = L @ comp
+        cov = F @ F.T
+        Hy = np.zeros((n, r))
+        if q > 0:
+            # C^+ on its non-zero rows: C_rows = diag(norms) Uc_q Sc_q Vtc_q, so C^+ = Vtc_q^T Sc_q^{-1} (diag(norms) Uc_q)^+
+            Hy[:, rows] = L @ (Vtc[:q].T / Sc[:q]) @ _left_inverse(norms[:, None] * Uc[:, :q])
+    H = Hy @ back
     return ConditionalSource(H=H, covariance=0.5 * (cov + cov.T))
 
 
