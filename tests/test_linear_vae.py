@@ -85,3 +85,29 @@ def test_bad_inputs():
         lv.train(np.eye(2), np.array([np.eye(2)]), np.array([-1.0]))
     with pytest.raises(ValueError, match="Gs"):
         lv.train(np.eye(2), np.eye(2), np.array([1.0]))
+
+
+@pytest.mark.parametrize(("Sigma", "why"), [
+    (np.diag([1.0, -0.5]), "a negative variance"),
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), "indefinite (eigenvalues 3 and -1)"),
+    (np.array([[1.0, 0.5], [0.0, 1.0]]), "not symmetric"),
+])
+def test_covariance_that_is_not_positive_semidefinite_is_named_before_any_work(Sigma, why, monkeypatch):
+    """Before the fix: numpy's LinAlgError 'Matrix is not positive definite' from inside the Cholesky
+    factorisation (or, for the non-symmetric one, a silent use of its lower triangle)."""
+    monkeypatch.setattr(lv, "fit", lambda *a, **k: pytest.fail("trained although Sigma is not a covariance"))
+    with pytest.raises(ValueError, match=r"^Sigma must be a symmetric positive semi-definite"):
+        lv.train(Sigma, np.array([np.eye(2)]), np.array([1.0]))
+
+
+def test_singular_covariance_is_still_accepted(monkeypatch):
+    """Positive semi-definite with a zero variance is a covariance (the Cholesky adds a 1e-12 ridge)."""
+    class Reached(Exception):
+        pass
+
+    def reached(*args, **kwargs):
+        raise Reached
+
+    monkeypatch.setattr(lv, "fit", reached)
+    with pytest.raises(Reached):  # validation passed, training would start
+        lv.train(np.diag([1.0, 0.0]), np.array([np.eye(2)]), np.array([1.0]))

@@ -164,6 +164,21 @@ def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: i
     Sigma = _validate.as_finite("Sigma", Sigma)
     if Sigma.ndim != 2 or Sigma.shape[0] != Sigma.shape[1]:
         raise ValueError(f"Sigma must be a square matrix, got shape {Sigma.shape}")
+    # a covariance, checked here rather than left to the Cholesky factorisation (a bare LinAlgError) or to
+    # its silent use of the lower triangle: symmetric to rounding, eigenvalues above -n eps ||Sigma|| (the
+    # rounding of a PSD matrix; the factorisation's 1e-12 ridge absorbs those)
+    scale = max(float(np.abs(Sigma).max(initial=0.0)), np.finfo(float).tiny)
+    if not np.allclose(Sigma, Sigma.T, rtol=1e-10, atol=1e-12 * scale):
+        raise ValueError("Sigma must be a symmetric positive semi-definite covariance, got a non-symmetric matrix "
+                         f"(largest |Sigma - Sigma^T| = {np.abs(Sigma - Sigma.T).max():.3g})")
+    low = float(np.linalg.eigvalsh(0.5 * (Sigma + Sigma.T)).min()) if Sigma.size else 0.0
+    if low < -max(Sigma.shape[0], 1) * np.finfo(float).eps * scale:
+        raise ValueError(f"Sigma must be a symmetric positive semi-definite covariance, got smallest eigenvalue {low:.3g}")
+    try:
+        _cholesky(Sigma)
+    except np.linalg.LinAlgError as err:  # PSD to rounding, but beyond what the 1e-12 ridge absorbs
+        raise ValueError(f"Sigma must be a symmetric positive semi-definite covariance whose Cholesky factor (with a "
+                         f"1e-12 ridge) exists; smallest eigenvalue {low:.3g} ({err}): add a ridge") from err
     n = Sigma.shape[0]
     Gs = _validate.as_finite("Gs", Gs)
     betas = _validate.positive("betas", betas)
