@@ -173,3 +173,64 @@ def test_sample_images_draws_whole_images_with_flips():
     assert any(j < 5 for j in matched) and any(j >= 5 for j in matched)  # both plain and mirrored
     plain = np.asarray(celeba.sample_images(images, 16, key=jax.random.key(1), flip=False))
     assert all(any(np.array_equal(np.rint(p * 255), im) for im in images) for p in plain)
+
+
+def test_cache_sees_an_image_replaced_by_another_of_the_same_byte_size(tmp_path):
+    """Before the fix the cache key held names and byte sizes only: an image replaced in place by another of the
+    same size (uncompressed PNGs of equal shape, here with the old modification time put back) returned the
+    old pixels from the cache."""
+    import os
+
+    folder = tmp_path / "png"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in (1, 2):
+        Image.fromarray(rng.integers(0, 256, (H, W, 3), dtype=np.uint8)).save(folder / f"{i:06d}.png",
+                                                                                compress_level=0)
+    before = celeba.load_celeba(folder, size=16, cache_dir=tmp_path / "cache")
+    target = folder / "000002.png"
+    stat = target.stat()
+    Image.fromarray(rng.integers(0, 256, (H, W, 3), dtype=np.uint8)).save(target, compress_level=0)
+    assert target.stat().st_size == stat.st_size  # the same byte size: only the content differs
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and the same modification time
+    after = celeba.load_celeba(folder, size=16, cache_dir=tmp_path / "cache")
+    np.testing.assert_array_equal(after[0], before[0])
+    np.testing.assert_array_equal(after[1], _oracle(target, 16))
+    assert not np.array_equal(after[1], before[1])
+
+
+def test_sixteen_bit_greyscale_is_scaled_to_eight_bits(tmp_path):
+    """A 16-bit greyscale PNG (Pillow mode I;16): value v is the 8-bit grey round(v / 257) in every channel.
+    Before the fix Pillow's RGB conversion clipped every value above 255, so the image came out near white."""
+    folder = tmp_path / "grey16"
+    folder.mkdir()
+    rows = np.arange(H)[:, None] * np.ones((1, W))
+    grey16 = (rows / (H - 1) * 65535).astype(np.uint16)  # a vertical ramp 0 .. 65535
+    Image.fromarray(grey16).save(folder / "000001.png")
+    out = celeba.load_celeba(folder, size=148, cache_dir=tmp_path / "cache")[0]  # 148: no resize, exact pixels
+    expected = np.rint(grey16[35:183, 15:163] / 257.0).astype(np.uint8)
+    for channel in out:
+        np.testing.assert_array_equal(channel, expected)
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG signature and IHDR chunk (from the PNG specification) claiming width x height, 8-bit RGB."""
+    import struct
+    import zlib
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = struct.pack(">I", len(ihdr)) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+    return b"\x89PNG\r\n\x1a\n" + chunk + end
+
+
+def test_decompression_bomb_names_the_file(tmp_path):
+    """A header claiming 20000 x 20000 pixels (4e8, over twice Pillow's MAX_IMAGE_PIXELS): before the fix
+    Pillow's DecompressionBombError escaped without the file's name."""
+    folder = _write_faces(tmp_path / "bomb", count=1)
+    (folder / "000002.png").write_bytes(_png_header_only(20000, 20000))
+    with pytest.raises(ValueError, match=re.escape(str(folder / "000002.png"))):
+        celeba.load_celeba(folder, cache_dir=tmp_path / "cache")
+    archive = _zip_folder(folder, tmp_path / "bomb.zip", junk=False)
+    with pytest.raises(ValueError, match=re.escape("bomb.zip/img_align_celeba/000002.png")):
+        celeba.load_celeba(archive, cache_dir=tmp_path / "cache")

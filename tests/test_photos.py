@@ -139,3 +139,17 @@ def test_bad_inputs_are_named():
         photos.stack_photos([np.zeros((9, 9, 3), np.uint8), np.zeros((2, 9, 3), np.uint8)], size=4)
     with pytest.raises(ValueError, match="photo 0 must be uint8"):
         photos.stack_photos([np.zeros((9, 9, 3), np.float32)], size=4)
+
+
+@pytest.mark.parametrize("fn", [photos.grid_crops, photos.crop_count])
+def test_photo_name_lists_are_checked(fn):
+    """Before the fix ``grid_crops([])`` failed inside np.stack ("need at least one array to stack") and a
+    bare string was split into letters ("name must be one of ..., got 'g'")."""
+    with pytest.raises(ValueError, match=r"^names must be a list or tuple of photo names .*got the string 'grace_hopper'"):
+        fn("grace_hopper")
+    with pytest.raises(ValueError, match=r"^names must name at least one photo"):
+        fn([])
+    with pytest.raises(ValueError, match=r"^names must be a list or tuple of photo names"):
+        fn(None)
+    with pytest.raises(ValueError, match="lena"):
+        fn(["grace_hopper", "lena"])

@@ -18,13 +18,22 @@ file number: images 1-162,770 train, 162,771-182,637 validation, 182,638-202,599
 
 **Cache.** The result is saved once as a uint8 ``.npy`` in ``cache_dir`` (default ``$TOYVAE_CACHE``,
 else ``~/.cache/toyvae``), under a name keyed by the resolved path, ``size``, ``limit``, the crop
-and the file list (names with byte sizes, and CRCs for a zip), and read back on later calls; a
-changed file list makes a new cache.
+and the content of every file read (names with byte sizes and a BLAKE2b hash of the bytes for a
+folder; sizes and the CRC-32 the archive stores for a zip), and read back on later calls; any
+changed file (even one replaced in place by another of the same size and modification time) makes a
+new cache. A cached load therefore still reads every file once (hashing is far cheaper than decoding:
+about a second per GB), but decodes none.
+
+**Pixel depth.** 16-bit greyscale images (Pillow modes ``I;16*``, and ``I`` from a PNG) are scaled to
+8 bits, ``round(v / 257)`` (65535 -> 255), before the RGB conversion, which would otherwise clip every
+value above 255 to white; other modes go through Pillow's ``convert("RGB")``.
 
 **Errors** name the path: a missing path raises :class:`~toyvae.data.images.MissingPathError`
 (a ``FileNotFoundError`` and a ``ValueError``); a folder or zip with no image, a file that is not a
 zip, an unreadable or corrupt image (its name) and an image smaller than the crop (its name and
-size) raise ``ValueError``. Headers and sizes of every image are checked before any is decoded.
+size) raise ``ValueError``; so does a header claiming more pixels than Pillow's decompression-bomb limit
+(``PIL.Image.MAX_IMAGE_PIXELS``, raised past twice the limit; past the limit itself Pillow's warning
+is repeated with the file's name). Headers and sizes of every image are checked before any is decoded.
 
 Images come out channels-first, uint8 ``(n, 3, size, size)``, like the photo crops of
 :mod:`toyvae.data.photos`; :func:`sample_images` draws a float batch inside a jitted step.
@@ -63,7 +72,7 @@ CROP = 148  # side of the centre square (AntixK PyTorch-VAE's CenterCrop(148))
 ENV_VAR = "TOYVAE_CELEBA"
 CACHE_ENV_VAR = "TOYVAE_CACHE"
 STANDARD_SPLIT = {"train": (0, 162_770), "valid": (162_770, 182_637), "test": (182_637, 202_599)}
-_CACHE_VERSION = 1  # bump when the preprocessing changes, so that old caches are not reused
+_CACHE_VERSION = 2  # bump when the preprocessing changes, so that old caches are not reused
 
 
 def celeba_path(option=None) -> Path | None:
@@ -84,16 +93,23 @@ def cache_directory(cache_dir=None) -> Path:
 
 @contextmanager
 def _image_source(path: Path):
-    """(names in sorted order, read(name) -> bytes, label(name) -> str, fingerprint) of a folder or zip."""
+    """(names in sorted order, read(name) -> bytes, label(name) -> str, fingerprint(names) -> list) of a folder
+    or zip; the fingerprint identifies the content of the named files (module docstring, Cache)."""
     if path.is_dir():
         names = sorted(f.name for f in path.iterdir() if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
-        fingerprint = [(n, (path / n).stat().st_size) for n in names]
 
         def read_file(name: str) -> bytes:
             try:
                 return (path / name).read_bytes()
             except OSError as err:  # permissions, I/O errors
                 raise ValueError(f"cannot read image file {path / name}: {err}") from err
+
+        def fingerprint(selected: list) -> list:
+            out = []
+            for n in selected:
+                data = read_file(n)
+                out.append((n, len(data), hashlib.blake2b(data, digest_size=16).hexdigest()))
+            return out
 
         yield names, read_file, lambda n: str(path / n), fingerprint
         return
@@ -108,7 +124,9 @@ def _image_source(path: Path):
                  if not i.is_dir() and Path(i.filename).suffix.lower() in IMAGE_SUFFIXES
                  and not i.filename.startswith("__MACOSX/") and not Path(i.filename).name.startswith("._")}
         names = sorted(infos)
-        fingerprint = [(n, infos[n].file_size, infos[n].CRC) for n in names]
+
+        def fingerprint(selected: list) -> list:  # the CRC-32 of each member's content, as the archive stores it
+            return [(n, infos[n].file_size, infos[n].CRC) for n in selected]
 
         def read(name: str) -> bytes:
             try:
@@ -124,13 +142,32 @@ def _check_header(data: bytes, label: str) -> None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            width, height = im.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as im:
+                width, height = im.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise ValueError(f"cannot read image file {label}: {err}") from err
+    for w in caught:  # Pillow's warning does not say which file: repeat it with the name, pass the others on
+        text = f"image file {label}: {w.message}" if issubclass(w.category, Image.DecompressionBombWarning) else w.message
+        warnings.warn(text, w.category, stacklevel=4)
     if width < CROP or height < CROP:
         raise ValueError(f"image file {label} is {width} x {height} (width x height), smaller than "
                          f"the {CROP} x {CROP} centre crop")
+
+
+def _eight_bit(im):
+    """A 16-bit greyscale image as 8-bit ``L``, ``round(v / 257)``; any other image unchanged.
+
+    Pillow opens a 16-bit greyscale PNG as ``I;16`` (``I`` in older releases) and its ``convert("RGB")``
+    clips values to 0..255 instead of scaling them, which turns nearly every pixel white.
+    """
+    from PIL import Image
+
+    if im.mode.startswith("I;16") or (im.mode == "I" and im.format == "PNG"):
+        grey = np.rint(np.asarray(im, dtype=np.float64) / 257.0)
+        return Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8), "L")
+    return im
 
 
 def _preprocess(data: bytes, size: int, label: str) -> np.ndarray:
@@ -138,9 +175,11 @@ def _preprocess(data: bytes, size: int, label: str) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as im:
-            rgb = im.convert("RGB")  # decodes the whole file: a truncated JPEG fails here
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # already reported by _check_header
+            with Image.open(io.BytesIO(data)) as im:
+                rgb = _eight_bit(im).convert("RGB")  # decodes the whole file: a truncated JPEG fails here
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
         raise ValueError(f"cannot decode image file {label}: {err}") from err
     width, height = rgb.size
     top, left = int(round((height - CROP) / 2.0)), int(round((width - CROP) / 2.0))  # torchvision's anchor
@@ -189,8 +228,8 @@ def load_celeba(path, *, size: int = 64, limit: int | None = None, cache_dir=Non
             raise ValueError(f"path {path} holds no image file with suffix in {IMAGE_SUFFIXES} "
                              f"(expected CelebA's img_align_celeba folder or img_align_celeba.zip)")
         if limit is not None:
-            names, fingerprint = names[:limit], fingerprint[:limit]
-        cache_file = _cache_file(cache_directory(cache_dir), path, size, limit, fingerprint)
+            names = names[:limit]
+        cache_file = _cache_file(cache_directory(cache_dir), path, size, limit, fingerprint(names))
         cached = _read_cache(cache_file, (len(names), 3, size, size))
         if cached is not None:
             return cached

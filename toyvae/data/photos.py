@@ -127,6 +127,23 @@ def _photo(name: str, size: int) -> np.ndarray:
     return img
 
 
+def _check_names(names) -> tuple[str, ...]:
+    """``names`` as a non-empty tuple of :data:`PHOTOS`; a bare string is refused, not split into letters."""
+    if isinstance(names, (str, bytes)):
+        raise ValueError(f"names must be a list or tuple of photo names such as {HELD_OUT_PHOTOS!r}, "
+                         f"got the string {names!r}")
+    if isinstance(names, np.ndarray) and names.ndim == 1:
+        names = names.tolist()
+    if not isinstance(names, Sequence):
+        raise ValueError(f"names must be a list or tuple of photo names from {PHOTOS}, got {type(names).__name__}")
+    if len(names) == 0:
+        raise ValueError(f"names must name at least one photo of {PHOTOS}, got an empty {type(names).__name__}")
+    for name in names:
+        if name not in PHOTOS:
+            raise ValueError(f"names: each must be one of {PHOTOS}, got {name!r}")
+    return tuple(names)
+
+
 def load_photo(name: str, *, size: int = 64) -> np.ndarray:
     """One of :data:`PHOTOS` as uint8 ``(H, W, 3)``, shrunk by ``size / 64`` when ``size < 64``.
 
@@ -249,6 +266,7 @@ def grid_crops(names: Sequence[str] = HELD_OUT_PHOTOS, *, size: int = 64,
     The grid has step ``stride`` (default ``size``: disjoint tiles) and is centred in the photo;
     photos in the order given, then rows, then columns.
     """
+    names = _check_names(names)
     size = _check_size(size)
     stride = size if stride is None else stride
     if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or stride < 1:
@@ -274,6 +292,7 @@ def held_out_crops(*, size: int = 64, stride: int | None = None) -> np.ndarray:
 
 def crop_count(names: Sequence[str] = TRAIN_PHOTOS, *, size: int = 64, flips: bool = True) -> int:
     """Number of distinct crops ``sum_p (h_p - size + 1)(w_p - size + 1)``, times 2 with flips."""
+    names = _check_names(names)
     size = _check_size(size)
     total = 0
     for name in names:
