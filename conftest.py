@@ -1,9 +1,15 @@
-"""Shared pytest set-up for tests/ and paper_checks/: markers and the Hypothesis profile."""
+"""Shared pytest set-up for tests/ and paper_checks/: the runtime, markers and the Hypothesis profile."""
 
 import os
 
 import pytest
 from hypothesis import settings
+
+from toyvae import runtime
+
+# The entry point's configuration (toyvae.runtime): JAX on the CPU unless JAX_PLATFORMS says otherwise,
+# one device per core, the persistent compilation cache (a second test run skips most compilation).
+runtime.configure()
 
 # One deterministic profile (style.md item 11): the same examples on every run, no deadline
 # (JAX compilation and first-call costs would trip one).

@@ -18,9 +18,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.profiles import Profile  # noqa: E402
-from toyvae.engine import generate, reconstruct  # noqa: E402
+from toyvae.experiments.bs20_metrics import generate, reconstruct  # noqa: E402
 from toyvae.experiments import toy2d  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.cli.figure import figure_arguments  # noqa: E402
 
 ORDER = ["F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01", "F*", "F sched", "LS", "LV"]
 

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from toyvae.profiles import Profile  # noqa: E402
 from toyvae.experiments import toy2d  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.cli.figure import figure_arguments  # noqa: E402
 
 
 def _smooth(v, w=20):

@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 from toyvae.experiments import sphere as sp  # noqa: E402
 from toyvae.theory import hypersphere as hs  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.cli.figure import figure_arguments  # noqa: E402
 
 __all__ = ["main", "numbers", "heatmap"]
 

@@ -19,9 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.profiles import Profile  # noqa: E402
-from toyvae.engine import generate, reconstruct  # noqa: E402
+from toyvae.experiments.bs20_metrics import generate, reconstruct  # noqa: E402
 from toyvae.experiments import digits  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.cli.figure import figure_arguments  # noqa: E402
 
 N_SHOW = 10
 

@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.theory import hypersphere as hs  # noqa: E402
-from toyvae.figure_cli import figure_arguments  # noqa: E402
+from toyvae.cli.figure import figure_arguments  # noqa: E402
 
 R = 1.0
 HALF_WIDTH = 0.02  # the sigma grid spans t = sigma sqrt(D) / R in [1 - 0.02, sqrt(D / (D - 1)) + 0.02]

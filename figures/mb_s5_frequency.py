@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from toyvae.claims.mb_two_stage import plot_s5, s5_measurements  # noqa: E402
-from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
+from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.experiments.scale import linear_crops  # noqa: E402
-from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
+from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 

@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from toyvae.experiments.scale import sphere_hd  # noqa: E402
-from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
+from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 

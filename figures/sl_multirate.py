@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from toyvae.claims.sl_multirate import multirate_measurements, plot_multirate  # noqa: E402
-from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
+from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 
 from toyvae.experiments import linear_vae as lv  # noqa: E402
 from toyvae.theory import rate_distortion as rd  # noqa: E402
-from toyvae.figure_cli import figure_arguments, save_figure  # noqa: E402
+from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 

@@ -28,7 +28,7 @@ import numpy as np
 import sympy as sp
 from scipy import special
 
-from proofs._derivation import Derivation, Steps, max_relative
+from toyvae.proofs._derivation import Derivation, Steps, max_relative
 
 __all__ = ["derive", "check_against_library"]
 

@@ -29,8 +29,8 @@ import functools
 import numpy as np
 import sympy as sp
 
-from proofs._derivation import Derivation, Steps, max_relative
-from proofs.nl26_kl import g_expr
+from toyvae.proofs._derivation import Derivation, Steps, max_relative
+from toyvae.proofs.nl26_kl import g_expr
 
 __all__ = ["derive", "check_against_library"]
 

@@ -18,8 +18,8 @@ import functools
 import numpy as np
 import sympy as sp
 
-from proofs import nl26_kl
-from proofs._derivation import Derivation, Steps, max_relative
+from toyvae.proofs import nl26_kl
+from toyvae.proofs._derivation import Derivation, Steps, max_relative
 
 __all__ = ["derive", "check_against_library"]
 

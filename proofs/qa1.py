@@ -14,7 +14,7 @@ import functools
 import numpy as np
 import sympy as sp
 
-from proofs._derivation import Derivation, Steps, max_relative
+from toyvae.proofs._derivation import Derivation, Steps, max_relative
 
 __all__ = ["derive", "check_against_library"]
 

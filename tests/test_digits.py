@@ -18,7 +18,9 @@ import pytest
 from scipy.stats import norm
 
 from toyvae.data.images import load_digits01
-from toyvae.engine import Mode, Setting, VAEConfig, evaluate, train
+from toyvae.engine import Mode
+from toyvae.experiments.bs20_train import Setting, VAEConfig, train
+from toyvae.experiments.bs20_metrics import evaluate
 from toyvae.models.mlp_vae import decode, encode
 from toyvae.experiments import digits
 

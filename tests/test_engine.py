@@ -11,19 +11,10 @@ import pytest
 from scipy import integrate, stats
 from scipy.special import logsumexp
 
-from toyvae.engine import (
-    HeteroscedasticCurve,
-    Mode,
-    NonFiniteLossError,
-    Setting,
-    SphereUniform,
-    VAEConfig,
-    evaluate,
-    init_vae,
-    negative_elbo,
-    train,
-)
-from toyvae.engine.metrics import point_bounds
+from toyvae.engine import HeteroscedasticCurve, Mode, NonFiniteLossError, SphereUniform, init_vae, negative_elbo
+from toyvae.experiments.bs20_train import Setting, VAEConfig, train
+from toyvae.experiments.bs20_metrics import evaluate
+from toyvae.experiments.bs20_metrics import point_bounds
 
 TINY = VAEConfig(width=16, depth=1, steps=200, chunk=100, record_every=10)
 DATA = HeteroscedasticCurve()

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from toyvae.data.synthetic import HeteroscedasticCurve, SphereUniform
-from toyvae.engine import Setting, VAEConfig, distortion_target, fit, stack_knobs, train
+from toyvae.engine import distortion_target, fit, stack_knobs
+from toyvae.experiments.bs20_train import Setting, VAEConfig, train
 from toyvae.experiments import linear_vae as lv
 from toyvae.experiments import neural_losses as nl
 from toyvae.experiments import sphere as sp

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from toyvae.figure_cli import MAX_SEED, figure_arguments
+from toyvae.cli.figure import MAX_SEED, figure_arguments
 
 FIGURES = Path(__file__).resolve().parents[1] / "figures"
 

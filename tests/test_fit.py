@@ -239,7 +239,7 @@ def _programs():
     from toyvae.experiments import neural_losses as nl
     from toyvae.experiments import sphere as sp
     from toyvae.data.synthetic import HeteroscedasticCurve
-    from toyvae.engine.train import VAEConfig, settings_knobs, vae_program, Setting
+    from toyvae.experiments.bs20_train import VAEConfig, settings_knobs, vae_program, Setting
 
     cfg = VAEConfig(width=8, depth=1, steps=40, chunk=20)
     mlp = (vae_program(cfg, HeteroscedasticCurve()), settings_knobs([Setting.fixed(0.1), Setting.scalar(),
@@ -286,7 +286,7 @@ def test_data_layout_computes_the_same_function_on_two_devices():
         import jax, numpy as np
         import toyvae
         from toyvae.engine import fit
-        from toyvae.engine.train import VAEConfig, Setting, settings_knobs, vae_program
+        from toyvae.experiments.bs20_train import VAEConfig, Setting, settings_knobs, vae_program
         from toyvae.data.synthetic import HeteroscedasticCurve
         assert len(jax.devices()) == 2, jax.devices()
         cfg = VAEConfig(width=16, depth=1, steps=1, chunk=1, record_every=1, batch=64)
@@ -317,7 +317,7 @@ def test_models_layout_runs_no_cross_device_collective(tmp_path):
         import jax
         import toyvae
         from toyvae.engine import apply_models, fit
-        from toyvae.engine.train import VAEConfig, Setting, settings_knobs, vae_program
+        from toyvae.experiments.bs20_train import VAEConfig, Setting, settings_knobs, vae_program
         from toyvae.data.synthetic import HeteroscedasticCurve
         assert len(jax.devices()) == 2, jax.devices()
 

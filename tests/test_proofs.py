@@ -6,7 +6,7 @@ import importlib
 import pytest
 import sympy
 
-from proofs._derivation import Derivation, Steps
+from toyvae.proofs._derivation import Derivation, Steps
 
 # module -> (claim ids it must serve, tolerance on check_against_library(), reason for the tolerance)
 _EXACT = "exact closed forms on both sides in float64; rounding is ~1e-14, the margin covers cancellation"
@@ -35,7 +35,7 @@ PROOFS = {
 
 @pytest.mark.parametrize("name", sorted(PROOFS))
 def test_derivation_runs_and_serves_its_claims(name):
-    module = importlib.import_module(f"proofs.{name}")
+    module = importlib.import_module(f"toyvae.proofs.{name}")
     d = module.derive()  # its asserted steps are the checks
     assert isinstance(d, Derivation)
     assert d.name == name
@@ -47,7 +47,7 @@ def test_derivation_runs_and_serves_its_claims(name):
 
 @pytest.mark.parametrize("name", sorted(PROOFS))
 def test_symbolic_results_match_library(name):
-    module = importlib.import_module(f"proofs.{name}")
+    module = importlib.import_module(f"toyvae.proofs.{name}")
     _, tolerance, _reason = PROOFS[name]
     assert module.check_against_library() < tolerance
 
@@ -67,7 +67,7 @@ def test_a_false_step_fails():
 
 def test_r1_remark_is_contradicted_in_the_window():
     """BS20's remark puts a local minimum at r = 0 for R > sigma sqrt(D - 1); the curvature says otherwise."""
-    from proofs import bs20_r1
+    from toyvae.proofs import bs20_r1
 
     res = bs20_r1.derive().results
     sigma, D = sympy.symbols("sigma D", positive=True)
@@ -77,7 +77,7 @@ def test_r1_remark_is_contradicted_in_the_window():
 
 def test_library_check_detects_a_wrong_library(monkeypatch):
     """check_against_library must flag a library that departs from the derivation (here eq. 46 without its 2)."""
-    from proofs import nl26_t46
+    from toyvae.proofs import nl26_t46
     from toyvae.theory import linear_gaussian
 
     monkeypatch.setattr(linear_gaussian, "optimal_posterior_variance", lambda c, beta: beta / (beta + c))

@@ -2,8 +2,8 @@
 
 import sympy
 
-from proofs import mb_two_stage
-from proofs._derivation import Derivation
+from toyvae.proofs import mb_two_stage
+from toyvae.proofs._derivation import Derivation
 
 
 def test_mb_two_stage_derivation_runs_and_serves_its_claim():

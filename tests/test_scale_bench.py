@@ -23,7 +23,7 @@ def test_scale_benchmark_runs_and_writes_its_numbers(tmp_path, capsys):
 
 def test_pytorch_reference_runs_at_a_tiny_size():
     pytest.importorskip("torch")
-    from toyvae import bench_scale
+    from toyvae.bench import scale as bench_scale
 
     out = bench_scale.torch_images_per_s(bench_scale.config_for("quick", tiny=True), 2)
     assert out["images_per_s"] > 0 and out["device"] == "cpu"

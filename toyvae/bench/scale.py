@@ -198,13 +198,13 @@ def _torch_best(cfg: dict, steps: int, compiled: bool, cpu: bool) -> dict:
 
 
 def _positive(text: str) -> int:
-    from toyvae.bench import _positive_int
+    from toyvae.cli._args import positive_int
 
-    return _positive_int(text)
+    return positive_int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
-    from toyvae.figure_cli import OneLineParser  # a usage mistake: one line on stderr, exit 2
+    from toyvae.cli._args import OneLineParser  # a usage mistake: one line on stderr, exit 2
 
     p = OneLineParser(prog="toyvae bench --scale", description=__doc__.splitlines()[0])
     p.add_argument("--profile", choices=("quick", "full"), default="quick", help="the model size (the SCALE plan's)")

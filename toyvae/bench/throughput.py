@@ -28,7 +28,8 @@ import time
 
 import numpy as np
 
-from toyvae.figure_cli import OneLineParser
+from toyvae.cli._args import OneLineParser
+from toyvae.cli._args import positive_int as _positive_int
 
 __all__ = ["main", "numpy_matmul_steps_per_s", "engine_steps_per_s", "torch_steps_per_s"]
 
@@ -117,7 +118,8 @@ def engine_steps_per_s(n_settings=1, n_seeds=1, steps=200, width=200, depth=4) -
     """Model-steps/s of the engine (compilation excluded: the program is compiled, then timed)."""
     import jax
 
-    from toyvae.engine import HeteroscedasticCurve, Setting, VAEConfig, train
+    from toyvae.data.synthetic import HeteroscedasticCurve
+    from toyvae.experiments.bs20_train import Setting, VAEConfig, train
 
     cfg = VAEConfig(width=width, depth=depth, steps=steps, chunk=steps)
     settings = ([Setting.fixed(s) for s in (1.0, 0.3, 0.1, 0.043, 0.03, 0.01)]
@@ -192,16 +194,6 @@ def _torch_rate(torch, width, depth, batch, steps) -> float:
     return n / (time.perf_counter() - start)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
 def _parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="toyvae bench", description=__doc__.splitlines()[0])
     p.add_argument("--steps", type=_positive_int, default=300, help="timed steps of the single-model runs")
@@ -209,7 +201,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=_positive_int, default=3,
                    help="rounds of (limit, engine) measurements; the ratios reported are medians")
     p.add_argument("--scale", action="store_true",
-                   help="instead: the SCALE conv VAE benchmark (toyvae.bench_scale; its options follow, see --scale -h)")
+                   help="instead: the SCALE conv VAE benchmark (toyvae.bench.scale; its options follow, see --scale -h)")
     return p
 
 
@@ -217,13 +209,13 @@ def main(argv=None) -> dict:
     """Run the benchmark and print its report; returns the numbers.
 
     A usage mistake is reported in one line on stderr and raises ``SystemExit(2)`` before anything runs.
-    With ``--scale`` the arguments go to :func:`toyvae.bench_scale.main` (the SCALE conv VAE against PyTorch).
+    With ``--scale`` the arguments go to :func:`toyvae.bench.scale.main` (the SCALE conv VAE against PyTorch).
     """
     argv = list(sys.argv[1:] if argv is None else argv)
     if "--scale" in argv:
-        from toyvae import bench_scale
+        from toyvae.bench import scale
 
-        return bench_scale.main([a for a in argv if a != "--scale"])
+        return scale.main([a for a in argv if a != "--scale"])
     args = _parser().parse_args(argv)
     import jax
 

@@ -132,7 +132,7 @@ _T1_TOL = (
     "sharp: collapse already starts at R/sqrt(D); eq. 8 -> 9 and the Bessel form are derived in sympy.",
 )
 def check_t1(profile: Profile) -> Outcome:
-    from proofs import bs20_t1
+    from toyvae.proofs import bs20_t1
 
     steps = len(bs20_t1.derive().steps)
     above = (1.0, 1.05, 2.0, 10.0)  # sigma / sufficient threshold: the theorem's region
@@ -231,7 +231,7 @@ def plot_t1_sharp(data) -> Figure:
     plot=plot_t1_sharp,
 )
 def check_t1_sharp(profile: Profile) -> Outcome:
-    from proofs import bs20_t1_sharp
+    from toyvae.proofs import bs20_t1_sharp
 
     steps = len(bs20_t1_sharp.derive().steps)
     rel_thr = max(abs(located_threshold(D) * np.sqrt(D) - 1.0) for D in DIMENSIONS)
@@ -328,7 +328,7 @@ def plot_r1(data) -> Figure:
     plot=plot_r1,
 )
 def check_r1(profile: Profile) -> Outcome:
-    from proofs import bs20_r1
+    from toyvae.proofs import bs20_r1
 
     steps = len(bs20_r1.derive().steps)
     sigma, h = 1.0, 1e-3
@@ -414,7 +414,7 @@ def plot_f2(data) -> Figure:
     plot=plot_f2,
 )
 def check_f2(profile: Profile) -> Outcome:
-    from proofs import bs20_f2
+    from toyvae.proofs import bs20_f2
 
     steps = len(bs20_f2.derive().steps)
     D, sigma = 2, 1.0
@@ -486,7 +486,7 @@ def plot_s32_mse(data) -> Figure:
     plot=plot_s32_mse,
 )
 def check_s32_mse(profile: Profile) -> Outcome:
-    from proofs import bs20_s32_mse
+    from toyvae.proofs import bs20_s32_mse
 
     steps = len(bs20_s32_mse.derive().steps)
     rng = np.random.default_rng(0)

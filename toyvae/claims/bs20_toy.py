@@ -182,7 +182,7 @@ def check_lvae(profile: Profile) -> Outcome:
     ratio = (sq / sigma2).mean(axis=1)  # per seed
     state, lo, hi = _stats.equivalence(np.log(ratio), np.log1p(LVAE_MARGIN))
     verdict = {"equivalent": Verdict.CONFIRMED, "different": Verdict.NOT_REPRODUCED}.get(state, Verdict.OPEN)
-    symbolic = _symbolic("proofs.lvae_optimum")
+    symbolic = _symbolic("toyvae.proofs.lvae_optimum")
     held_out = r.metrics["LS"]["sq_err"]
     keep = slice(None, None, max(1, n_rec // 200))
     return Outcome(
@@ -254,7 +254,7 @@ def _plot_f4(data):
 def check_f4(profile: Profile) -> Outcome:
     import jax
 
-    from toyvae.engine import generate, reconstruct
+    from toyvae.experiments.bs20_metrics import generate, reconstruct
 
     r = toy2d.run(profile)
     lv_i = r.phase1.index("LV")
@@ -372,7 +372,8 @@ def check_a2(profile: Profile) -> Outcome:
 
 @functools.cache
 def _s32_run(adam_eps: float = 1e-8):
-    from toyvae.engine import HeteroscedasticCurve, Setting, VAEConfig, train
+    from toyvae.engine import HeteroscedasticCurve
+    from toyvae.experiments.bs20_train import Setting, VAEConfig, train
 
     lam, sigma = 4.0, 0.05
     cfg = VAEConfig(width=32, depth=1, steps=100, chunk=100, record_every=10, adam_eps=adam_eps)
@@ -439,7 +440,7 @@ def check_s32(profile: Profile) -> Outcome:
     lam, sigma, cfg, (diff, rounding, control) = gaps(1e-8)
     _, _, _, (diff0, rounding0, control0) = gaps(1e-20)
     grad_rel = _s32_gradients(lam, sigma, cfg)
-    symbolic = _symbolic("proofs.bs20_s32")
+    symbolic = _symbolic("toyvae.proofs.bs20_s32")
     ok = grad_rel <= 1e-5 and diff0 <= 10 * rounding0 + 1e-6 and control0 > 10 * diff0
     verdict = Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED
     return Outcome(

@@ -34,9 +34,9 @@ CHANGE_MARGIN = 0.2  # ours: "little" = E||final - x~||^2 at most 1.2 x the dist
 
 
 def _symbolic():
-    from proofs._derivation import evidence
+    from toyvae.proofs._derivation import evidence
 
-    return evidence(importlib.import_module("proofs.mb_two_stage"))
+    return evidence(importlib.import_module("toyvae.proofs.mb_two_stage"))
 
 
 def _ci(values) -> tuple[float, float, float]:

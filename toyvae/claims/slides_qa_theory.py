@@ -30,9 +30,9 @@ _LIBRARY_TOL = Tolerance(
 def _symbolic(module_name: str) -> tuple[int | None, float | None, str]:
     import importlib
 
-    from proofs._derivation import evidence
+    from toyvae.proofs._derivation import evidence
 
-    return evidence(importlib.import_module(f"proofs.{module_name}"))
+    return evidence(importlib.import_module(f"toyvae.proofs.{module_name}"))
 
 
 def _verdict(ok: bool) -> Verdict:

@@ -1,6 +1,6 @@
 """The ``toyvae`` command: run the claim registry, show it, report on a run, describe the environment.
 
-    toyvae verify [--only PATTERN ...] [--quick | --full] [--json PATH] [--report DIR]
+    toyvae verify [--only PATTERN ...] [--quick | --full] [--json PATH] [--report DIR] [--seed-offset K]
     toyvae report RUN.json --out DIR
     toyvae list [--markdown]
     toyvae env [--json]
@@ -21,10 +21,11 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from toyvae.cli._args import file_problem, folder_problem, non_negative_int
 
 __all__ = ["main", "claims_markdown", "file_problem", "folder_problem"]
 
@@ -61,6 +62,9 @@ def _build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--report", metavar="DIR", type=Path,
                         help="also write the verification report (report.html, report.md, figures/, run.json) to DIR")
     verify.add_argument("--no-progress", action="store_true", help="no progress bar")
+    verify.add_argument("--seed-offset", metavar="K", type=non_negative_int, default=0,
+                        help="a replication run: every training seed shifted by K * 1000 (disjoint seed sets; "
+                             "0, the default, is the registered run)")
 
     report = sub.add_parser("report", help="rebuild the verification report from a saved run (no training)")
     report.add_argument("run", metavar="RUN.json", type=Path, help="a run written by 'toyvae verify --json'")
@@ -88,6 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv[:1] == ["bench"]:  # everything after 'bench' belongs to the benchmark's own parser
             return _bench(argv[1:])
         args = parser.parse_args(argv)
+        from toyvae import runtime
+
+        runtime.configure(seed_offset=getattr(args, "seed_offset", 0))
         if args.version:
             from toyvae.provenance import version_line
 
@@ -111,67 +118,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("toyvae: interrupted", file=sys.stderr)
         return 130
-
-
-# ----------------------------------------------------------------------------------------------
-# Output paths, checked before any work
-# ----------------------------------------------------------------------------------------------
-
-
-def file_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be written as a file (a phrase), or None if it can.
-
-    Tries it: opens the file for appending (which changes nothing in an existing file) and removes
-    it again if it did not exist, so permissions, read-only file systems and full quotas all show.
-    """
-    path = Path(path)
-    try:
-        if path.is_dir():
-            return f"{path} is a folder"
-        if not path.parent.is_dir():
-            return _not_a_folder(path.parent)
-        existed = path.exists()
-        with open(path, "a", encoding="utf-8"):
-            pass
-        if not existed:
-            path.unlink(missing_ok=True)
-    except OSError as err:
-        return f"cannot write {path} ({err.strerror or err})"
-    return None
-
-
-def folder_problem(path: Path) -> str | None:
-    """Why files cannot be written in folder ``path`` (a phrase), or None if they can.
-
-    Makes the folder (parents included) when it is missing, then writes a temporary file in it and
-    removes it.
-    """
-    path = Path(path)
-    try:
-        if not path.is_dir():
-            if path.exists():
-                return f"{path} is a file, not a folder"
-            blocker = _first_existing(path)
-            if blocker is not None and not blocker.is_dir():
-                return f"{blocker} is a file, not a folder"
-            path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as err:
-        return f"cannot write in folder {path} ({err.strerror or err})"
-    return None
-
-
-def _first_existing(path: Path) -> Path | None:
-    return next((a for a in [path, *path.parents] if a.exists()), None)
-
-
-def _not_a_folder(folder: Path) -> str:
-    """Why ``folder`` (not an existing folder) cannot hold a file: a file in the way, or it is missing."""
-    blocker = _first_existing(folder)
-    if blocker is not None and not blocker.is_dir():
-        return f"{blocker} is a file, not a folder"
-    return f"folder {folder} does not exist"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -317,6 +263,9 @@ def _course(args) -> int:
 
 
 def _bench(args: list[str]) -> int:
+    from toyvae import runtime
+
+    runtime.configure()
     try:
         from toyvae import bench
     except ImportError as err:  # the benchmark module is optional in a partial install

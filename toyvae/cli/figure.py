@@ -9,31 +9,13 @@ A mistake is reported in one line (``script: error: ...``) with exit code 2.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from toyvae.cli._args import MAX_SEED, OneLineParser, folder_problem
+from toyvae.cli._args import seed as _seed
+
 __all__ = ["figure_arguments", "save_figure", "OneLineParser", "MAX_SEED"]
-
-MAX_SEED = 2**32 - 1
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An argparse parser whose usage errors are one line on stderr and exit code 2."""
-
-    def error(self, message: str):  # argparse prints the usage block first; one line is enough
-        print(f"{self.prog}: error: {message} (see '{self.prog} --help')", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, {MAX_SEED}], got {text!r}") from None
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, {MAX_SEED}], got {value}")
-    return value
 
 
 def figure_arguments(doc: str, argv: Sequence[str] | None = None, *, seed_help: str = "PRNG seed",
@@ -49,8 +31,6 @@ def figure_arguments(doc: str, argv: Sequence[str] | None = None, *, seed_help: 
         SystemExit: 2 after a one-line message on stderr, for a bad seed or an output folder that
             cannot be created or written.
     """
-    from toyvae.cli import folder_problem
-
     parser = OneLineParser(description=(doc or "").strip().splitlines()[0] if doc else None)
     parser.add_argument("--out", type=Path, default=Path("out/figures"), help="output folder (created if missing)")
     parser.add_argument("--seed", type=_seed, default=0, help=f"{seed_help} (0 to {MAX_SEED})")
@@ -58,6 +38,9 @@ def figure_arguments(doc: str, argv: Sequence[str] | None = None, *, seed_help: 
     args = parser.parse_args(argv)
     if problem := folder_problem(args.out):
         parser.error(f"argument --out: {problem}")
+    from toyvae import runtime
+
+    runtime.configure()  # before the script imports JAX's backend: CPU devices and the compile cache
     return args
 
 

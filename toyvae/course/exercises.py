@@ -318,7 +318,7 @@ def _e21():
 def _e22():
     import sympy as sp
 
-    from proofs import bs20_t1
+    from toyvae.proofs import bs20_t1
 
     expr = bs20_t1.derive().results["curvature_at_zero"]
     f = sp.lambdify((bs20_t1.R, bs20_t1.sigma, sp.Symbol("D", positive=True)), expr, modules="numpy")

@@ -96,7 +96,7 @@ def show_derivation(module: str, results: tuple[str, ...] = ()):
     """
     import sympy
 
-    proof = importlib.import_module(f"proofs.{module}")
+    proof = importlib.import_module(f"toyvae.proofs.{module}")
     derivation = proof.derive()
     print(f"proofs/{module}.py ({', '.join(derivation.claim_ids)}): {len(derivation.steps)} steps, each asserted")
     for i, step in enumerate(derivation.steps, 1):

@@ -16,11 +16,10 @@ Public API (everything else is private):
 * Targets as components (``engine.objectives``): :func:`distortion_target` (MB's Lagrangian) and
   :func:`rate_target` (GECO-style rule) wrap any program that reports distortion and rate.
 * Layout over devices (``engine.parallel``): :func:`map_models`.
-* The residual-MLP VAEs of Berger & Sebag 2020 (``engine.train``, a thin adapter over ``fit``):
-  :class:`VAEConfig`, :class:`Setting` (``Setting.fixed(sigma, kl_weight=...)``, ``.scalar()``,
-  ``.vector()``, ``.scheduled(sigmas)``), ``train(config, sampler, settings, seeds) -> TrainResult``;
-  their held-out metrics (``engine.metrics``): :func:`evaluate`, :func:`reconstruct`,
-  :func:`generate`.
+
+The residual-MLP VAEs of Berger & Sebag 2020 (``train``, ``VAEConfig``, ``Setting``, ``evaluate``, ...)
+are a thin adapter over ``fit`` that lives beside its experiments: :mod:`toyvae.experiments.bs20_train`
+and :mod:`toyvae.experiments.bs20_metrics`.
 
 Models live in :mod:`toyvae.models` (one-example functions), data samplers in :mod:`toyvae.data`;
 the engine imports them, never the experiments or claims above it.
@@ -37,11 +36,9 @@ from toyvae.engine.fit import (
     model_keys,
     stack_knobs,
 )
-from toyvae.engine.metrics import evaluate, final_sigma, generate, reconstruct
 from toyvae.engine.objectives import distortion_target, rate_target
 from toyvae.engine.parallel import map_models
 from toyvae.engine.program import Program, batch_mean
-from toyvae.engine.train import Setting, TrainResult, VAEConfig, train, vae_program
 from toyvae.models.gaussian import Mode
 from toyvae.models.mlp_vae import init_vae, negative_elbo
 
@@ -59,15 +56,6 @@ __all__ = [
     "distortion_target",
     "rate_target",
     "map_models",
-    "VAEConfig",
-    "Setting",
-    "TrainResult",
-    "train",
-    "vae_program",
-    "evaluate",
-    "final_sigma",
-    "generate",
-    "reconstruct",
     "HeteroscedasticCurve",
     "SphereUniform",
     "Mode",

@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from toyvae.engine.train import TrainResult
+from toyvae.experiments.bs20_train import TrainResult
 from toyvae.models.mlp_vae import decode, encode, point_bounds
 
 __all__ = ["point_bounds", "evaluate", "reconstruct", "generate", "final_sigma"]

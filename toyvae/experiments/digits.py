@@ -50,9 +50,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
 from toyvae.data.images import load_digits01
-from toyvae.engine import Setting, TrainResult, VAEConfig, default_cache_dir, evaluate, reconstruct, train
+from toyvae.engine import default_cache_dir
+from toyvae.experiments.bs20_train import Setting, TrainResult, VAEConfig, train
+from toyvae.experiments.bs20_metrics import evaluate, reconstruct
 
 __all__ = [
     "MSE_SIGMA",
@@ -233,10 +236,10 @@ def settings() -> list[Setting]:
 EVAL_SEED = 10_000  # engine.evaluate's default key for the held-out pass
 
 
-@functools.cache
+@cached
 def run(profile: Profile = Profile.QUICK, progress: bool = False) -> DigitsResult:
     """Train F, LS and LV on every variant of the profile and evaluate them (cached)."""
-    plan = PLANS[Profile(profile)]
+    plan = plan_for(PLANS, profile)
     config = config_for(plan)
     train_x, test_x = split()
     constant = np.flatnonzero(train_x.std(axis=0) == 0)

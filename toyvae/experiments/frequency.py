@@ -44,7 +44,8 @@ from toyvae.data import patches
 from toyvae.engine import Fit, Program, batch_mean, distortion_target, fit
 from toyvae.experiments.linear_vae import dct_basis, sweep_spec
 from toyvae.models import linear, two_stage
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
 
 __all__ = [
     "LinearPlan",
@@ -180,10 +181,10 @@ def train_linear(gammas, steps: int, plan: LinearPlan) -> LinearRun:
                      plan=plan, fit=result, averaged=averaged)
 
 
-@functools.cache
+@cached
 def linear_targeted(profile: Profile = Profile.QUICK, seed0: int = 0) -> LinearRun:
     """Every target of ``LINEAR_GAMMAS`` x the profile's seeds (offset by ``seed0``), one ``fit`` (cached)."""
-    plan = LINEAR_PLANS[Profile(profile)]
+    plan = plan_for(LINEAR_PLANS, profile)
     plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     return train_linear(LINEAR_GAMMAS, plan.steps, plan)
 
@@ -301,9 +302,9 @@ def train_patches(gammas, steps: int, plan: PatchPlan) -> PatchRun:
                     train_x=train_x, eval_x=eval_x)
 
 
-@functools.cache
+@cached
 def patch_targeted(profile: Profile = Profile.QUICK, seed0: int = 0) -> PatchRun:
     """Every target of ``PATCH_GAMMAS`` x the profile's seeds (offset by ``seed0``), one ``fit`` (cached)."""
-    plan = PATCH_PLANS[Profile(profile)]
+    plan = plan_for(PATCH_PLANS, profile)
     plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     return train_patches(PATCH_GAMMAS, plan.steps, plan)

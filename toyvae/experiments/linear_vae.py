@@ -29,7 +29,8 @@ import optax
 from toyvae import _validate
 from toyvae.engine import Fit, Program, batch_mean, distortion_target, fit
 from toyvae.models.linear import LinearVAE, example_loss, init
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
 
 __all__ = [
     "LinearVAEConfig",
@@ -318,10 +319,10 @@ class Sweep(NamedTuple):
     plan: SweepPlan
 
 
-@functools.cache
+@cached
 def shared_sweep(profile: Profile = Profile.QUICK, seed0: int = 0) -> Sweep:
     """Train every configuration of :func:`sweep_spec` for the profile's seeds (offset by ``seed0``), in one call (cached)."""
-    plan = SWEEP_PLANS[Profile(profile)]
+    plan = plan_for(SWEEP_PLANS, profile)
     plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     spec = sweep_spec()
     config = LinearVAEConfig(steps=plan.steps, batch=plan.batch)
@@ -349,14 +350,14 @@ class Fig13Result(NamedTuple):
     seeds: tuple[int, ...]
 
 
-@functools.cache
+@cached
 def fig13_experiment(profile: Profile = Profile.QUICK, seed0: int = 0) -> Fig13Result:
     """``D = 16``, ``W = I`` (kept fixed), ``G = diag(c)``: isotropic ``c_i = 1`` vs anisotropic
     ``c_i`` log-uniform in ``[0.25, 4]``, each at the ``beta`` whose optimal variance-KL is 4 nats
     (NL26 Theorem 41). Data ``N(0, I)``; only the encoder is trained."""
     from toyvae.theory import linear_gaussian as lg
 
-    plan = FIG13_PLANS[Profile(profile)]
+    plan = plan_for(FIG13_PLANS, profile)
     plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     c = np.array([FIG13_C_ISO, FIG13_C_ANISO])
     betas = np.array([lg.beta_for_variance_kl(ci, FIG13_TARGET) for ci in c])
@@ -453,10 +454,10 @@ TARGETED_PLANS = {Profile.QUICK: (TargetedConfig(), (0, 1, 2)),
                   Profile.FULL: (TargetedConfig(steps=40000, batch=512), (0, 1, 2, 3, 4))}
 
 
-@functools.cache
+@cached
 def targeted_sweep(profile: Profile = Profile.QUICK, seed0: int = 0) -> tuple[np.ndarray, TargetedFit]:
     """The MB sweep: the shared-sweep source, distortion targets ``MB_GAMMAS``, the profile's seeds (offset by ``seed0``; cached)."""
-    config, seeds = TARGETED_PLANS[Profile(profile)]
+    config, seeds = plan_for(TARGETED_PLANS, profile)
     seeds = tuple(seed0 + s for s in seeds)
     spec = sweep_spec()
     return spec.Sigma, train_distortion_targeted(spec.Sigma, np.array(MB_GAMMAS), config, seeds=seeds)

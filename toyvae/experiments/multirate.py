@@ -39,7 +39,8 @@ import optax
 from toyvae.engine import Fit, Program, batch_mean, fit
 from toyvae.experiments import linear_vae as lv
 from toyvae.models import multirate
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
 from toyvae.theory import rate_distortion as rd
 
 __all__ = [
@@ -148,10 +149,10 @@ def _as_params(A, log_s, W) -> rd.LinearVAEParams:
                               W=np.asarray(W, np.float64))
 
 
-@functools.cache
+@cached
 def run(profile: Profile = Profile.QUICK, seed0: int = 0) -> MultiRateRun:
     """Train the multi-rate network and the per-beta models of the profile's plan, evaluate both (cached)."""
-    plan = PLANS[Profile(profile)]
+    plan = plan_for(PLANS, profile)
     plan = dataclasses.replace(plan, seeds=tuple(seed0 + s for s in plan.seeds))
     Sigma = lv.sweep_spec().Sigma
     n = Sigma.shape[0]

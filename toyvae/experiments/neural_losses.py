@@ -36,7 +36,8 @@ from toyvae.models.patch_vae import (
     features,
     init_vae,
 )
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
 from toyvae.theory.linear_gaussian import posterior_anisotropy
 
 __all__ = [
@@ -261,10 +262,10 @@ class Runs(NamedTuple):
         return self.fit.seeds
 
 
-@functools.cache
+@cached
 def shared_runs(profile: Profile = Profile.QUICK, seed0: int = 0) -> Runs:
     """Every nonlinear configuration x the profile's seeds (offset by ``seed0``) in one run (module docstring)."""
-    config = PLANS[Profile(profile)]
+    config = plan_for(PLANS, profile)
     config = dataclasses.replace(config, seeds=tuple(seed0 + s for s in config.seeds))
     rows = []  # (name, lam_feature, lam_adversarial, beta, geco)
     rows += [(f"feature {lam:g}", lam, 0.0, BETA0, 0.0) for lam in LAMBDAS]

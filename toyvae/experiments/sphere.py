@@ -52,7 +52,8 @@ from toyvae.data.synthetic import SphereUniform
 from toyvae.engine import Program, batch_mean, fit
 from toyvae.models import gaussian
 from toyvae.models import mlp_vae as decoders
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, offset_seed
+from toyvae.experiments._cache import cached
 from toyvae.theory import hypersphere as hs
 
 __all__ = [
@@ -463,13 +464,13 @@ def profile_settings(profile: Profile) -> tuple[SphereGrid, Capacity, int]:
     return GRID, _FULL_CAP, 5
 
 
-@functools.cache
+@cached
 def run_dimension(D: int, profile: Profile = Profile.QUICK, seed: int = 0) -> SphereRun:
     """The sigma grid (plus an LS-VAE) for one D at the profile's size; computed once per process."""
     grid, cap, seeds = profile_settings(profile)
     D = int(D)
     R = math.sqrt(D)
-    return train_sphere(D, sigma_grid(R, D, grid), R=R, seeds=seeds, capacity=cap, seed=seed)
+    return train_sphere(D, sigma_grid(R, D, grid), R=R, seeds=seeds, capacity=cap, seed=offset_seed(seed))
 
 
 def capacity_levels(profile: Profile) -> tuple[Capacity, ...]:
@@ -498,7 +499,7 @@ _CAPACITY_GRID = {Profile.QUICK: SphereGrid(below=(0.5, 0.9), window=(0.5,), abo
                   Profile.FULL: SphereGrid(below=(0.5, 0.8, 0.9), window=(0.5,), above=(1.0,))}
 
 
-@functools.cache
+@cached
 def run_capacity(profile: Profile = Profile.QUICK, seed: int = 0) -> tuple[SphereRun, ...]:
     """The capacity study at D = 8: the profile's sigma grid once per capacity level (cached).
 
@@ -513,7 +514,7 @@ def run_capacity(profile: Profile = Profile.QUICK, seed: int = 0) -> tuple[Spher
             runs.append(run_dimension(D, profile, seed))
         else:
             runs.append(train_sphere(D, sigma_grid(R, D, _CAPACITY_GRID[Profile(profile)]), R=R, seeds=seeds, capacity=cap,
-                                     learned_sigma=False, seed=seed))
+                                     learned_sigma=False, seed=offset_seed(seed)))
     return tuple(runs)
 
 

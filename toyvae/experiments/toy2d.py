@@ -28,8 +28,11 @@ import functools
 
 import numpy as np
 
-from toyvae.profiles import Profile
-from toyvae.engine import HeteroscedasticCurve, Setting, TrainResult, VAEConfig, default_cache_dir, evaluate, train
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
+from toyvae.engine import HeteroscedasticCurve, default_cache_dir
+from toyvae.experiments.bs20_train import Setting, TrainResult, VAEConfig, train
+from toyvae.experiments.bs20_metrics import evaluate
 
 __all__ = ["Toy2DPlan", "Toy2DResult", "PLANS", "PAPER_TABLE1", "PAPER_SIGMA_STAR", "FIXED_SIGMAS", "AVERAGE_LAST", "run",
            "table", "spread_by_region"]
@@ -102,7 +105,7 @@ def config_for(plan: Toy2DPlan) -> VAEConfig:
                      average_last=AVERAGE_LAST)
 
 
-@functools.cache
+@cached
 def run(profile: Profile = Profile.QUICK, progress: bool | None = None) -> Toy2DResult:
     """Train and evaluate every setting of the profile (cached per process).
 
@@ -110,7 +113,7 @@ def run(profile: Profile = Profile.QUICK, progress: bool | None = None) -> Toy2D
     chunk to ``default_cache_dir()/toy2d_full_phase{1,2}.npz`` and resumes from there.
     """
     profile = Profile(profile)
-    plan = PLANS[profile]
+    plan = plan_for(PLANS, profile)
     if progress is None:
         progress = profile == Profile.FULL
     data = HeteroscedasticCurve()

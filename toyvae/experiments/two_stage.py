@@ -46,7 +46,8 @@ from toyvae.engine import Fit, Program, apply_models, batch_mean, distortion_tar
 from toyvae.experiments import frequency as fq
 from toyvae.models import two_stage
 from toyvae.models.linear import LinearVAE
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
+from toyvae.experiments._cache import cached
 from toyvae.theory import rate_distortion as rd
 from toyvae.theory import successive as su
 
@@ -111,20 +112,20 @@ def _check_budget(plan: SecondaryPlan, single_steps: int, family: str) -> None:
                          f"{plan.primary_steps} + {plan.steps}")
 
 
-@functools.cache
+@cached
 def linear_primaries(profile: Profile = Profile.QUICK, seed0: int = 0) -> fq.LinearRun:
     """The primaries at ``LINEAR_GAMMA``: ``primary_steps`` steps of frequency's linear plan (cached)."""
     single = fq.linear_targeted(profile, seed0)
-    plan = LINEAR_PLANS[Profile(profile)]
+    plan = plan_for(LINEAR_PLANS, profile)
     _check_budget(plan, single.plan.steps, "linear")
     return fq.train_linear((LINEAR_GAMMA,), plan.primary_steps, single.plan)
 
 
-@functools.cache
+@cached
 def patch_primaries(profile: Profile = Profile.QUICK, seed0: int = 0) -> fq.PatchRun:
     """The primaries at ``PATCH_GAMMA``: ``primary_steps`` steps of frequency's patch plan (cached)."""
     single = fq.patch_targeted(profile, seed0)
-    plan = PATCH_PLANS[Profile(profile)]
+    plan = plan_for(PATCH_PLANS, profile)
     _check_budget(plan, single.plan.steps, "patches")
     return fq.train_patches((PATCH_GAMMA,), plan.primary_steps, single.plan)
 
@@ -248,10 +249,10 @@ def _linear_params(p: LinearVAE, *index) -> rd.LinearVAEParams:
     return rd.LinearVAEParams(A=A, s=np.exp(log_s), W=W)
 
 
-@functools.cache
+@cached
 def linear_two_stage(profile: Profile = Profile.QUICK, seed0: int = 0) -> LinearTwoStage:
     """Primaries at ``LINEAR_GAMMA``, secondaries and single stages at ``LINEAR_GAMMA_TILDES`` (cached)."""
-    plan = LINEAR_PLANS[Profile(profile)]
+    plan = plan_for(LINEAR_PLANS, profile)
     run = linear_primaries(profile, seed0)
     singles = fq.linear_targeted(profile, seed0)
     seeds = run.plan.seeds
@@ -373,11 +374,11 @@ def evaluate_patches(primaries: fq.PatchRun, singles: fq.PatchRun, secondaries: 
     return out
 
 
-@functools.cache
+@cached
 def patch_two_stage(profile: Profile = Profile.QUICK, seed0: int = 0) -> PatchTwoStage:
     """Primaries at ``PATCH_GAMMA``, secondaries and single stages at ``PATCH_GAMMA_TILDES``; evaluated on the
     held-out patches (cached)."""
-    plan = PATCH_PLANS[Profile(profile)]
+    plan = plan_for(PATCH_PLANS, profile)
     run = patch_primaries(profile, seed0)
     singles = fq.patch_targeted(profile, seed0)
     seeds = run.plan.seeds

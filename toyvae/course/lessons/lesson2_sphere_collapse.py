@@ -31,7 +31,8 @@ import numpy as np
 from toyvae.course import kit
 from toyvae.course.exercises import ask, check
 from toyvae.data.synthetic import SphereUniform
-from toyvae.engine import Setting, VAEConfig, generate, train
+from toyvae.experiments.bs20_train import Setting, VAEConfig, train
+from toyvae.experiments.bs20_metrics import generate
 from toyvae.theory import hypersphere
 
 kit.start(2)

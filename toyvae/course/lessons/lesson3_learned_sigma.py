@@ -29,7 +29,8 @@ import numpy as np
 from toyvae.course import kit
 from toyvae.course.exercises import ask, check
 from toyvae.data.synthetic import HeteroscedasticCurve
-from toyvae.engine import Setting, VAEConfig, evaluate, generate, reconstruct, train
+from toyvae.experiments.bs20_train import Setting, VAEConfig, train
+from toyvae.experiments.bs20_metrics import evaluate, generate, reconstruct
 from toyvae.experiments.toy2d import PAPER_TABLE1
 from toyvae.theory import likelihoods
 

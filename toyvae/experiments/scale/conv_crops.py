@@ -54,6 +54,7 @@ from toyvae.experiments.scale.plans import ConvPlan, plan
 from toyvae.models import conv, conv_vae
 from toyvae.models.gaussian import Mode
 from toyvae.profiles import Profile
+from toyvae.experiments._cache import cached
 
 __all__ = ["MSE_SIGMA", "GECO_STEP", "SCALAR_LR_FACTOR", "conv_config", "base_program", "conv_program",
            "settings", "ConvRuns", "train", "run", "reconstructions", "samples"]
@@ -201,7 +202,7 @@ def train(p: ConvPlan, *, layout: str = "models") -> ConvRuns:
                     beta=np.asarray(out["beta"], np.float64), held=held, seconds=time.perf_counter() - start)
 
 
-@functools.cache
+@cached
 def _run(p: ConvPlan) -> ConvRuns:
     return train(p)
 

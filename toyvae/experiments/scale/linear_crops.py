@@ -57,6 +57,7 @@ from toyvae.experiments.scale.plans import LinearPlan, plan
 from toyvae.models.conv_vae import edge_norm, edge_operator
 from toyvae.models.linear import LinearVAE
 from toyvae.profiles import Profile
+from toyvae.experiments._cache import cached
 from toyvae.theory import linear_gaussian as lg
 from toyvae.theory import rate_distortion as rd
 
@@ -387,7 +388,7 @@ def train(p: LinearPlan) -> LinearCrops:
                        steps=p.steps, batch=p.batch, lr=p.lr, seconds=time.perf_counter() - start)
 
 
-@functools.cache
+@cached
 def _run(p: LinearPlan) -> LinearCrops:
     return train(p)
 

@@ -44,7 +44,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from toyvae.profiles import Profile
+from toyvae.profiles import Profile, plan_for
 
 __all__ = ["DRY_RUN_VAR", "SpherePlan", "LinearPlan", "ConvPlan", "ScalePlan", "PLANS", "plan", "dry_run"]
 
@@ -167,5 +167,5 @@ def plan(profile: Profile) -> ScalePlan:
     """The plan of ``profile`` (the QUICK plan for FULL under a dry run: module docstring)."""
     profile = Profile(profile)
     if profile is Profile.FULL and dry_run():
-        return PLANS[Profile.QUICK]
-    return PLANS[profile]
+        return plan_for(PLANS, Profile.QUICK)
+    return plan_for(PLANS, profile)

@@ -65,6 +65,7 @@ from toyvae.engine import Program, batch_mean, fit
 from toyvae.experiments.scale.plans import SpherePlan, plan
 from toyvae.models.linear import LinearVAE
 from toyvae.profiles import Profile
+from toyvae.experiments._cache import cached
 from toyvae.theory import hypersphere as hs
 
 __all__ = ["WARM_FRACTION", "WARM_SIGMA", "BELOW", "ABOVE", "ROWS", "reference_radius", "sphere_program", "exact_elbo",
@@ -249,7 +250,7 @@ def train_dimension(D: int, d: int, latents: tuple[int, ...], lr: float, steps: 
         steps=steps, batch=batch, lr=lr, seeds=seed_list, seconds=time.perf_counter() - start)
 
 
-@functools.cache
+@cached
 def _run(p: SpherePlan) -> dict[int, SphereHD]:
     return {D: train_dimension(D, d, latents, lr, p.steps, p.batch, p.seeds) for D, d, latents, lr in p.dims}
 
