@@ -72,7 +72,7 @@ def _duration(seconds: int) -> str:
 
 
 def _write(which: str, out: Path, *, solutions: bool) -> int:
-    from toyvae.cli import folder_problem
+    from toyvae.cli._args import folder_problem
     from toyvae.course import LESSONS, UnknownLessonError, lesson, write_lesson
 
     if which.strip().lower() == "all":
