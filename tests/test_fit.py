@@ -129,8 +129,11 @@ def test_checkpoint_resume_is_bit_identical_and_corrupt_files_are_named(tmp_path
     _leaves_equal((whole.params, whole.averaged), (resumed.params, resumed.averaged))
     np.testing.assert_array_equal(whole.history["loss"], resumed.history["loss"])
     np.testing.assert_array_equal(whole.probes["norm"], resumed.probes["norm"])
-    # a different run (other seeds) does not pick the checkpoint up
-    assert fit(prog, KNOBS, [0, 2], checkpoint=path, **kw).steps_run == 60
+    # a different run (other seeds) neither picks the checkpoint up nor overwrites it: refused, named
+    before = path.read_bytes()
+    with pytest.raises(CheckpointError, match=r"run\.npz belongs to another run: the seeds"):
+        fit(prog, KNOBS, [0, 2], checkpoint=path, **kw)
+    assert path.read_bytes() == before
     path.write_bytes(b"not a zip file")
     with pytest.raises(CheckpointError, match=r"run\.npz.*delete it"):
         fit(prog, KNOBS, [0, 2], checkpoint=path, **kw)

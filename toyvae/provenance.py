@@ -5,8 +5,10 @@ last digits: the toyvae version and git commit, the Python and library versions,
 and its devices, and the settings that change float32 rounding (matmul precision, TF32, x64).
 
 It is cheap (about a second, most of it JAX starting its CPU backend) and it does not start an
-accelerator that was not asked for: ``import toyvae`` sets ``JAX_PLATFORMS=cpu`` unless the user set
-it, and this module only asks JAX for the devices of the platforms ``JAX_PLATFORMS`` allows.
+accelerator that was not asked for: the entry points call :func:`toyvae.runtime.configure`, which sets
+``JAX_PLATFORMS=cpu`` unless the user set it, and this module only asks JAX for the devices of the
+platforms ``JAX_PLATFORMS`` allows. ``runtime`` records what ``configure`` set: platform, CPU devices,
+the persistent compilation cache's folder (None when off) and the seed offset of a replication run.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ LIBRARIES = ("jax", "jaxlib", "numpy", "scipy", "optax", "sympy", "matplotlib", 
 
 # Environment variables that choose the device or change rounding; recorded when set.
 _ENVIRONMENT = ("JAX_PLATFORMS", "JAX_NUM_CPU_DEVICES", "JAX_ENABLE_X64", "JAX_DEFAULT_MATMUL_PRECISION",
-                "NVIDIA_TF32_OVERRIDE", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "TOYVAE_CACHE")
+                "NVIDIA_TF32_OVERRIDE", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "TOYVAE_CACHE", "TOYVAE_COMPILE_CACHE",
+                "TOYVAE_COMPILE_CACHE_DIR")
 
 # Precision settings under which XLA computes float32 products in float32 on NVIDIA GPUs
 # (jax.default_matmul_precision); under any other setting Ampere and later GPUs may use TF32.
@@ -57,8 +60,16 @@ def provenance(*, devices: bool = True) -> dict[str, Any]:
         "jax": _jax_state() if devices else None,
         "machine": {"system": platform.system(), "machine": platform.machine(), "cpu_cores": _usable_cores()},
         "environment": {k: os.environ[k] for k in _ENVIRONMENT if k in os.environ},
+        "runtime": _runtime_state(),
         "time_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _runtime_state() -> dict[str, Any]:
+    """What :func:`toyvae.runtime.configure` set (compile cache folder, seed offset, ...)."""
+    from toyvae import runtime
+
+    return runtime.state()
 
 
 def git_state(root: Path) -> dict[str, Any] | None:
@@ -208,6 +219,11 @@ def format_provenance(record: dict[str, Any]) -> str:
         lines.append(f"jax backend         unavailable: {error}")
     machine = record["machine"]
     lines.append(f"machine             {machine['system']} {machine['machine']}, {machine['cpu_cores']} usable cores")
+    if record.get("runtime"):
+        rt = record["runtime"]
+        lines.append(f"compile cache       {rt.get('compile_cache') or 'off'}")
+        if rt.get("seed_offset"):
+            lines.append(f"seed offset         {rt['seed_offset']} (a replication run)")
     if record["environment"]:
         lines.append("environment         " + " ".join(f"{k}={v}" for k, v in record["environment"].items()))
     lines.append(f"time (UTC)          {record['time_utc']}")

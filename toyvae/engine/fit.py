@@ -17,7 +17,9 @@ global step t draws its batch from ``x_key`` and its loss noise from ``loss_key`
 Nothing depends on the setting, so every setting trained with seed k starts from the same weights
 (when ``init`` ignores the knobs) and sees the same batches and noise: differences between
 settings are not seed noise. Probes use ``fold_in(init_key, 1)``, the same key at every probe.
-A run resumed from a checkpoint is bit-identical to an uninterrupted one; the same call on the
+A checkpoint resumes only the run that wrote it: same program, same code, knobs, seeds, shared
+data and sizes (:mod:`toyvae.engine.checkpoint`); any other file is refused before work, never
+resumed or overwritten. A run resumed from a checkpoint is bit-identical to an uninterrupted one; the same call on the
 same machine is bit-identical; a model trained alone and inside a larger program computes the same
 function but its float32 rounding may differ (other kernels), which training amplifies.
 
@@ -32,10 +34,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import os
 import time
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -47,6 +47,8 @@ import optax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm.auto import tqdm
 
+from toyvae.engine import checkpoint as _ckpt
+from toyvae.engine.checkpoint import CheckpointError
 from toyvae.engine.parallel import map_models
 from toyvae.engine.program import Program
 
@@ -59,6 +61,7 @@ __all__ = [
     "stack_knobs",
     "model_keys",
     "apply_models",
+    "with_transform",
     "default_cache_dir",
     "LAYOUTS",
 ]
@@ -68,10 +71,6 @@ LAYOUTS = ("models", "data")
 
 class NonFiniteLossError(FloatingPointError):
     """Training produced NaN or infinity; the message names setting, seed and step."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint file cannot be read; the message names the file and how to restart."""
 
 
 class TrainState(NamedTuple):
@@ -104,8 +103,14 @@ def stack_knobs(settings: Sequence[dict]) -> dict:
 
     Every dict must have the same keys and, per key, the same shape. Floats become float32.
     """
+    if isinstance(settings, dict) or not isinstance(settings, Sequence) or isinstance(settings, str):
+        raise TypeError(f"settings must be a list of dicts of knobs, one per setting; got a {type(settings).__name__}"
+                        + (" (wrap one setting in a list: [settings])" if isinstance(settings, dict) else ""))
     if not settings:
         raise ValueError("settings must hold at least one dict of knobs")
+    for i, s in enumerate(settings):
+        if not isinstance(s, dict):
+            raise TypeError(f"setting {i} must be a dict of knobs, got {type(s).__name__} {s!r}")
     keys = set(settings[0])
     for i, s in enumerate(settings):
         if set(s) != keys:
@@ -113,6 +118,10 @@ def stack_knobs(settings: Sequence[dict]) -> dict:
     out = {}
     for k in sorted(keys):
         arrays = [np.asarray(s[k]) for s in settings]
+        for i, a in enumerate(arrays):
+            if a.dtype.kind not in "biuf":
+                raise TypeError(f"knob {k!r} of setting {i} must be a number or an array of numbers, got "
+                                f"{settings[i][k]!r}")
         if len({a.shape for a in arrays}) != 1:
             raise ValueError(f"knob {k!r} has different shapes across settings: {[a.shape for a in arrays]}")
         a = np.stack(arrays)
@@ -277,49 +286,6 @@ def _run_chunk(state, start, knobs, data_keys, probe_keys, shared, *, program: P
 # ------------------------------------------------------------------------------------------------
 
 
-def _fingerprint(program, names, seeds, knobs, shared, steps, chunk, record_every, average_from) -> str:
-    h = hashlib.sha256(repr((program.fingerprint, names, seeds, steps, chunk, record_every, average_from)).encode())
-    for tree in (knobs, shared):
-        h.update(str(jax.tree_util.tree_structure(tree)).encode())
-        for leaf in jax.tree_util.tree_leaves(tree):
-            a = np.asarray(leaf)
-            h.update(repr((a.dtype.str, a.shape)).encode())
-            h.update(np.ascontiguousarray(a).tobytes())
-    return h.hexdigest()
-
-
-def _save(path: Path, state, step: int, history: dict, probes: list, fingerprint: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {f"state{i:04d}": np.asarray(a) for i, a in enumerate(jax.tree_util.tree_leaves(state))}
-    arrays.update({f"history:{k}": v for k, v in history.items()})
-    for i, p in enumerate(probes):
-        arrays.update({f"probe{i:04d}:{k}": np.asarray(v) for k, v in p.items()})
-    tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, step=step, fingerprint=fingerprint, n_probes=len(probes), **arrays)
-    os.replace(tmp, path)
-
-
-def _load(path: Path, template, fingerprint: str, history: dict):
-    """(state, step, history, probes) from ``path``, or None if it belongs to another run."""
-    try:
-        with np.load(path) as f:
-            if str(f["fingerprint"]) != fingerprint:
-                return None
-            treedef = jax.tree_util.tree_structure(template)
-            leaves = [jnp.asarray(f[f"state{i:04d}"]) for i in range(treedef.num_leaves)]
-            hist = {k: np.array(f[f"history:{k}"]) for k in history}
-            probes = []
-            for i in range(int(f["n_probes"])):
-                prefix = f"probe{i:04d}:"
-                probes.append({name[len(prefix):]: np.array(f[name]) for name in f.files if name.startswith(prefix)})
-            state = jax.tree_util.tree_unflatten(treedef, leaves)
-            return state, int(f["step"]), hist, probes
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError) as err:
-        raise CheckpointError(
-            f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); delete it to restart "
-            f"this run from step 0") from None
-
-
 # ------------------------------------------------------------------------------------------------
 # fit
 # ------------------------------------------------------------------------------------------------
@@ -329,6 +295,58 @@ def _check_int(name: str, value, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+MAX_SEED = 2**32 - 1
+"""Seeds are unsigned 32-bit integers (``PRNGKey`` keeps the low 32 bits: 0 and 2**32 would collide)."""
+
+
+def _transform_identity(transform) -> tuple:
+    """A stable description of an Optax transformation: its functions' names and numeric parameters."""
+    out = []
+    for f in transform:
+        cells = []
+        for cell in getattr(f, "__closure__", None) or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, (int, float, str, bool)) or value is None:
+                cells.append(value)
+        out.append((getattr(f, "__qualname__", type(f).__name__), tuple(cells)))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=64)
+def with_transform(program: Program, transform: optax.GradientTransformation) -> Program:
+    """``program`` whose optimiser is ``optax.chain(program.optimizer(knobs), transform)`` (cached, so the
+    same pair compiles once)."""
+    if not (isinstance(transform, tuple) and hasattr(transform, "init") and hasattr(transform, "update")):
+        raise TypeError(f"transform must be an optax.GradientTransformation, got {type(transform).__name__}")
+    base_optimizer = program.optimizer
+
+    def optimizer(knobs):
+        return optax.chain(base_optimizer(knobs), transform)
+
+    return dataclasses.replace(program, name=f"{program.name}+transform", optimizer=optimizer,
+                               identity=(program.fingerprint, _transform_identity(transform)))
+
+
+def _as_seeds(seeds) -> tuple[int, ...]:
+    if seeds is None or isinstance(seeds, (str, bytes, dict)):
+        raise TypeError(f"seeds must be a sequence of integers in [0, 2**32), got {seeds!r}")
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        seeds = (seeds,)
+    try:
+        seeds = tuple(seeds)
+    except TypeError:
+        raise TypeError(f"seeds must be a sequence of integers in [0, 2**32), got {seeds!r}") from None
+    if not seeds:
+        raise ValueError("seeds must not be empty")
+    for s in seeds:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 0 <= s <= MAX_SEED:
+            raise ValueError(f"every seed must be an integer in [0, 2**32), got {s!r} in seeds {seeds!r}")
+    return tuple(int(s) for s in seeds)
 
 
 def _as_knobs(knobs, names):
@@ -347,7 +365,8 @@ def _as_knobs(knobs, names):
 def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: int, chunk: int = 500,
         record_every: int = 10, average_from: int | None = None, names: Sequence[str] | None = None,
         checkpoint: str | os.PathLike | None = None, progress: bool = True, desc: str | None = None,
-        layout: str = "models", group: int | None | str = "auto", stop_after: int | None = None) -> Fit:
+        layout: str = "models", group: int | None | str = "auto", stop_after: int | None = None,
+        transform: optax.GradientTransformation | None = None) -> Fit:
     """Train every (setting, seed) model of ``program`` for ``steps`` steps (module docstring).
 
     Args:
@@ -360,20 +379,29 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
             averaged into one history entry (must divide ``chunk`` and ``steps``).
         average_from: keep the running mean of the parameters from this step on (None: off).
         names: one label per setting (default "0", "1", ...): used in messages and ``Fit.index``.
-        checkpoint: optional .npz path, saved after every chunk; resumed from when its fingerprint
-            (program, knobs, seeds, shared data, steps, chunk) matches; a foreign one is overwritten.
+        checkpoint: optional .npz path, saved (atomically) after every chunk and resumed from when it
+            holds this run (program, its code, knobs, seeds, shared data, sizes); a file of another run
+            is refused (:class:`CheckpointError`), never resumed or overwritten.
         progress: a tqdm bar over steps; desc: its label (default: the program's name).
         layout: "models" or "data" (module docstring); group: models vmapped together per device
             under "models" (see ``engine.parallel.map_models``).
         stop_after: stop once this many steps are done (a simulated interruption, for tests).
+        transform: an Optax transformation chained after the program's optimiser, on every model
+            (``optax.chain(program.optimizer(knobs), transform)``): a cross-cutting change such as
+            ``optax.clip_by_global_norm(1.0)`` on the updates or ``optax.scale_by_schedule(decay)`` for an
+            annealed end, without editing the program. Build it once and reuse it (a new object compiles
+            anew); a checkpoint records its functions and numeric parameters.
 
     Raises:
         NonFiniteLossError: a loss or a parameter became NaN or infinite (setting, seed, step).
-        CheckpointError: the checkpoint file exists but cannot be read.
+        CheckpointError: the checkpoint path cannot be written, or the file there cannot be read or
+            belongs to another run (the message names the file and what differs); before any training.
         ValueError, TypeError: bad arguments (checked before any work).
     """
     if not isinstance(program, Program):
         raise TypeError(f"program must be a toyvae.engine.Program, got {type(program).__name__}")
+    if transform is not None:
+        program = with_transform(program, transform)
     steps = _check_int("steps", steps, 1)
     chunk = _check_int("chunk", chunk, 1)
     record_every = _check_int("record_every", record_every, 1)
@@ -387,13 +415,13 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if stop_after is not None:
         stop_after = _check_int("stop_after", stop_after, 1)
-    seeds = tuple(seeds) if not isinstance(seeds, (int, np.integer)) else (seeds,)
-    if not seeds:
-        raise ValueError("seeds must not be empty")
-    seeds = tuple(_check_int("seeds", s, 0) for s in seeds)
+    seeds = _as_seeds(seeds)
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must be distinct, got {seeds}")
+    path = _ckpt.check_path(checkpoint)  # before any work: a path that cannot be written fails now
     knobs, n_set = _as_knobs(knobs, names)
+    if program.check is not None:
+        program.check(knobs)  # the program's own check of the knobs (e.g. a target's gamma > 0)
     names = tuple(str(i) for i in range(n_set)) if names is None else tuple(str(n) for n in names)
     if len(names) != n_set or len(set(names)) != n_set:
         raise ValueError(f"names must be {n_set} distinct labels (one per setting), got {list(names)}")
@@ -441,15 +469,12 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
         history[k] = np.full((n_models, n_rec) + tuple(sd.shape), np.nan, np.float32)
     probes: list[dict] = []
 
-    path = Path(checkpoint) if checkpoint is not None else None
-    fingerprint = (_fingerprint(program, names, seeds, knobs, shared, steps, chunk, record_every, average_from)
-                   if path is not None else "")  # (hashing a large shared data set costs time: only when saved)
+    run = (_ckpt.manifest(program, names, seeds, knobs, shared, steps, chunk, record_every, average_from)
+           if path is not None else None)  # (hashing a large shared data set costs time: only when saved)
     step = 0
-    if path is not None and path.exists():
-        loaded = _load(path, state, fingerprint, history)  # (the state is only a template of the tree)
-        if loaded is not None:
-            state, step, history, probes = loaded
-            state = place(_pad_models(state, n_pad))
+    if path is not None and path.exists():  # refused (CheckpointError) unless it is this run's
+        state, step, history, probes = _ckpt.load(path, state, run, history)  # (the state: a template)
+        state = place(_pad_models(state, n_pad))
     if program.probe is not None and not probes:
         probes.append(jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_models], _probe_all(
             state.params, flat_knobs, probe_keys, shared, program=program, layout=layout, group=group)))
@@ -472,8 +497,8 @@ def fit(program: Program, knobs, seeds: Sequence[int], shared=None, *, steps: in
             step += length
             bar.update(length)
             if path is not None:  # saved without the padding: a checkpoint does not depend on the device count
-                _save(path, jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_models], state), step, history,
-                      probes, fingerprint)
+                _ckpt.save(path, jax.tree_util.tree_map(lambda a: np.asarray(a)[:n_models], state), step, history,
+                           probes, run)
     seconds = time.perf_counter() - start_time
 
     def unflatten(a):
@@ -505,6 +530,17 @@ def _aux_shapes(program: Program, average_from, signature):
     treedef, leaves = signature
     (state, knobs, data_key), shared = jax.tree_util.tree_unflatten(
         treedef, [jax.ShapeDtypeStruct(shape, dtype) for shape, dtype in leaves])
+
+    def loss_only(st, kn, dk, sh):  # the loss alone first: a non-scalar loss is named before grad fails on it
+        x_key, loss_key = jax.random.split(jax.random.fold_in(dk, 0))
+        return program.loss(st.params, program.sample(kn, sh, key=x_key), kn, key=loss_key, step=jnp.int32(0))
+
+    out = jax.eval_shape(loss_only, state, knobs, data_key, shared)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(f"program {program.name!r}: loss must return (scalar, dict), got {type(out).__name__}")
+    if getattr(out[0], "shape", None) != ():
+        raise ValueError(f"program {program.name!r}: loss must return a scalar, got shape "
+                         f"{getattr(out[0], 'shape', None)}")
     return jax.eval_shape(
         lambda st, kn, dk, sh: _step(program, st, jnp.int32(0), kn, dk, sh, layout="models",
                                      average_from=average_from)[1],
@@ -567,6 +603,10 @@ def apply_models(fn, result: Fit, shared=None, *, key: jax.Array | None = None, 
     the same held-out points and noise for every setting and seed. ``fn`` must be hashable and
     stable (a module-level function or a cached one): it is a static argument of a jitted call.
     """
+    if not isinstance(result, Fit):
+        raise TypeError(f"apply_models needs the Fit returned by fit(), got {type(result).__name__}")
+    if not callable(fn):
+        raise TypeError(f"fn must be a function fn(params, knobs, shared, *, key), got {fn!r}")
     params = result.averaged if averaged else result.params
     if params is None:
         raise ValueError("this fit kept no averaged parameters (pass average_from to fit)")

@@ -29,6 +29,7 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from toyvae.engine.program import Program
@@ -38,6 +39,42 @@ __all__ = ["distortion_target", "rate_target"]
 
 def _labels(params):
     return {"model": jax.tree_util.tree_map(lambda _: "model", params["model"]), "dual": "dual"}
+
+
+def _check_base(base, wrapper: str) -> None:
+    if not isinstance(base, Program):
+        raise TypeError(f"{wrapper}: base must be a toyvae.engine.Program, got {type(base).__name__} {base!r}")
+
+
+def _reported(aux, base: Program, wrapper: str, *names: str) -> None:
+    """Trace-time check that the base's aux reports ``names`` (a KeyError would not say whose)."""
+    missing = [n for n in names if not isinstance(aux, dict) or n not in aux]
+    if missing:
+        have = sorted(aux) if isinstance(aux, dict) else type(aux).__name__
+        raise ValueError(f"{wrapper}: the base program {base.name!r} reports no {missing} in its loss aux "
+                         f"(it reports {have}); {wrapper} needs scalar 'distortion' and 'rate'")
+
+
+def _knob_checker(wrapper: str, base: Program, rules: dict):
+    """A ``Program.check``: every knob of ``rules`` present and every value obeying its rule (before work)."""
+
+    def check(knobs) -> None:
+        if base.check is not None:
+            base.check(knobs)
+        if not isinstance(knobs, dict):
+            raise TypeError(f"{wrapper}: knobs must be a dict, got {type(knobs).__name__}")
+        for knob, (ok, need, *where) in rules.items():
+            if knob not in knobs:
+                raise ValueError(f"{wrapper}: knobs have no {knob!r} ({need}); they have {sorted(knobs)}")
+            values = np.asarray(knobs[knob], np.float64)
+            if where and where[0] is not None:  # only the settings where the rule is active
+                if where[0] not in knobs:
+                    raise ValueError(f"{wrapper}: knobs have no {where[0]!r}; they have {sorted(knobs)}")
+                values = values[np.asarray(knobs[where[0]]) > 0]
+            if not np.all(ok(values)):
+                raise ValueError(f"{wrapper}: knob {knob!r} must be {need}, got {values.tolist()}")
+
+    return check
 
 
 def _chain_post(base_post, params, aux, knobs, step):
@@ -55,14 +92,21 @@ def distortion_target(base: Program, *, gamma_knob: str = "gamma", lam_init: flo
     not used. The wrapped loss reports the base's aux plus ``"multiplier"`` (lam) and
     ``"beta_equivalent"`` ((1 - lam) / lam).
     """
+    _check_base(base, "distortion_target")
     if not 0 < lam_min <= lam_init <= lam_max < 1:
         raise ValueError(f"need 0 < lam_min <= lam_init <= lam_max < 1, got {lam_min}, {lam_init}, {lam_max}")
+    if not (isinstance(lam_lr, (int, float)) and 0 < lam_lr < float("inf")):
+        raise ValueError(f"distortion_target: the multiplier's learning rate lam_lr must be a finite number > 0, "
+                         f"got {lam_lr!r}")
+    if not (0 <= lam_b1 < 1 and 0 <= lam_b2 < 1):
+        raise ValueError(f"distortion_target: need 0 <= lam_b1, lam_b2 < 1, got {lam_b1}, {lam_b2}")
 
     def init(knobs, *, key):
         return {"model": base.init(knobs, key=key), "dual": jnp.asarray(lam_init, jnp.float32)}
 
     def loss(params, batch, knobs, *, key, step):
         _, aux = base.loss(params["model"], batch, knobs, key=key, step=step)
+        _reported(aux, base, "distortion_target", "distortion", "rate")
         D, R = aux["distortion"], aux["rate"]
         lam = params["dual"]
         lam_c = jax.lax.stop_gradient(lam)
@@ -84,7 +128,9 @@ def distortion_target(base: Program, *, gamma_knob: str = "gamma", lam_init: flo
 
     return Program(name=f"{base.name}+distortion_target", init=init, sample=base.sample, loss=loss,
                    optimizer=optimizer, post=post, probe=probe,
-                   identity=(base.fingerprint, gamma_knob, lam_init, lam_min, lam_max, lam_lr, lam_b1, lam_b2))
+                   identity=(base.fingerprint, gamma_knob, lam_init, lam_min, lam_max, lam_lr, lam_b1, lam_b2),
+                   check=_knob_checker("distortion_target", base, {
+                       gamma_knob: (lambda g: np.isfinite(g) & (g > 0), "a finite target distortion gamma > 0")}))
 
 
 @functools.cache
@@ -98,10 +144,11 @@ def rate_target(base: Program, *, target_knob: str = "rate_target", beta_knob: s
     ``active_knob`` set, settings whose ``knobs[active_knob]`` is 0 keep beta fixed (so targeted and
     untargeted settings can share one program). Aux adds ``"beta"``.
     """
+    _check_base(base, "rate_target")
     if not log_beta_min < log_beta_max:
         raise ValueError(f"need log_beta_min < log_beta_max, got {log_beta_min}, {log_beta_max}")
-    if not eta > 0:
-        raise ValueError(f"eta must be > 0, got {eta!r}")
+    if not (isinstance(eta, (int, float)) and 0 < eta < float("inf")):
+        raise ValueError(f"rate_target: the rule's step eta must be a finite number > 0, got {eta!r}")
 
     def with_beta(knobs, log_beta):
         return {**knobs, beta_knob: jnp.exp(jax.lax.stop_gradient(log_beta))}
@@ -111,6 +158,7 @@ def rate_target(base: Program, *, target_knob: str = "rate_target", beta_knob: s
 
     def loss(params, batch, knobs, *, key, step):
         value, aux = base.loss(params["model"], batch, with_beta(knobs, params["dual"]), key=key, step=step)
+        _reported(aux, base, "rate_target", "rate")
         return value, {**aux, "beta": jnp.exp(params["dual"])}
 
     def optimizer(knobs):
@@ -131,4 +179,7 @@ def rate_target(base: Program, *, target_knob: str = "rate_target", beta_knob: s
     return Program(name=f"{base.name}+rate_target", init=init, sample=base.sample, loss=loss,
                    optimizer=optimizer, post=post, probe=probe,
                    identity=(base.fingerprint, target_knob, beta_knob, active_knob, eta, log_beta_min,
-                             log_beta_max))
+                             log_beta_max),
+                   check=_knob_checker("rate_target", base, {
+                       target_knob: (lambda r: np.isfinite(r) & (r > 0), "a finite target rate > 0 (nats)", active_knob),
+                       beta_knob: (lambda b: np.isfinite(b) & (b > 0), "a finite starting KL weight beta > 0")}))

@@ -10,6 +10,7 @@ progress) belongs to :func:`toyvae.engine.fit.fit`, written once for all of them
     optimizer(knobs)                             -> optax.GradientTransformation (schedules here)
     post(params, aux, knobs, *, step)            -> params       (optional: projection, rule update)
     probe(params, knobs, shared, *, key)         -> dict         (optional: recorded after each chunk)
+    check(knobs)                                 -> None         (optional: raises on bad knobs, before work)
 
 ``knobs`` is one setting's slice of the pytree passed to ``fit`` (everything that differs between
 the settings of one program: sigma or a sigma path, beta, a metric G, a target). Inside these
@@ -21,7 +22,10 @@ primary model): it is an argument of the compiled program, not a constant baked 
 A program is compared by identity (it is a static argument of the compiled step), so build
 programs in cached factories (``functools.cache``): the same configuration then returns the same
 object and a second call does not recompile. ``identity`` is what distinguishes two programs of
-the same name in a checkpoint's fingerprint (their configuration).
+the same name in a checkpoint (their configuration); the checkpoint also records a hash of the
+code the program's functions reach (:func:`toyvae.engine.checkpoint.code_hash`), so a checkpoint of
+other code is refused, never resumed. ``check(knobs)`` (optional) is called by ``fit`` with the
+stacked knobs before any work and raises a ``ValueError`` naming a bad knob.
 
 :func:`batch_mean` turns a one-example loss into the batch loss most programs use.
 """
@@ -50,6 +54,7 @@ class Program:
     post: Callable[..., Any] | None = None
     probe: Callable[..., dict] | None = None
     identity: Hashable = None
+    check: Callable[[Any], None] | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
@@ -57,7 +62,7 @@ class Program:
         for field in ("init", "sample", "loss", "optimizer"):
             if not callable(getattr(self, field)):
                 raise TypeError(f"Program {self.name!r}: {field} must be callable, got {getattr(self, field)!r}")
-        for field in ("post", "probe"):
+        for field in ("post", "probe", "check"):
             value = getattr(self, field)
             if value is not None and not callable(value):
                 raise TypeError(f"Program {self.name!r}: {field} must be callable or None, got {value!r}")

@@ -69,10 +69,14 @@ class VAEConfig:
     def __post_init__(self):
         for name in ("data_dim", "latent_dim", "width", "batch", "steps", "chunk", "record_every"):
             v = getattr(self, name)
-            if isinstance(v, bool) or int(v) != v or v < 1:
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or int(v) != v or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        if isinstance(self.depth, bool) or int(self.depth) != self.depth or self.depth < 0:
+        if (isinstance(self.depth, bool) or not isinstance(self.depth, (int, float, np.integer, np.floating))
+                or int(self.depth) != self.depth or self.depth < 0):
             raise ValueError(f"depth must be a non-negative integer, got {self.depth!r}")
+        for name in ("lr", "adam_eps", "sigma_floor", "average_last"):
+            if isinstance(getattr(self, name, 0.0), (bool, str, bytes)):
+                raise ValueError(f"{name} must be a number, got {getattr(self, name)!r}")
         if not (np.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"lr must be positive and finite, got {self.lr!r}")
         if not (np.isfinite(self.adam_eps) and self.adam_eps > 0):
