@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from toyvae.cli._args import file_problem, folder_problem, non_negative_int
+from toyvae.cli._interrupt import exit_on_interrupt, publish_folder, temporary_folder, write_text_atomically
 
 __all__ = ["main", "claims_markdown", "file_problem", "folder_problem"]
 
@@ -90,11 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     try:
         if argv[:1] == ["bench"]:  # everything after 'bench' belongs to the benchmark's own parser
-            return _bench(argv[1:])
+            with exit_on_interrupt():  # Ctrl-C: exit 130 at once (toyvae.cli._interrupt)
+                return _bench(argv[1:])
         args = parser.parse_args(argv)
         from toyvae import runtime
 
-        runtime.configure(seed_offset=getattr(args, "seed_offset", 0))
+        runtime.configure()
         if args.version:
             from toyvae.provenance import version_line
 
@@ -111,7 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args.run, args.out)
         if args.command == "course":
             return _course(args)
-        return _verify(args.only, args.profile, args.json, args.report, progress=not args.no_progress)
+        with exit_on_interrupt():  # Ctrl-C: exit 130 at once, outputs complete or absent (toyvae.cli._interrupt)
+            from toyvae.profiles import seed_offset
+
+        with seed_offset(args.seed_offset):  # for this run only (restored after, also in-process)
+            return _verify(args.only, args.profile, args.json, args.report, progress=not args.no_progress)
     except UsageError as err:
         print(err, file=sys.stderr)
         return 2
@@ -132,10 +138,15 @@ def _verify(patterns, profile: str, json_path: Path | None, report_dir: Path | N
         claims = select(patterns)
     except UnknownClaimError as err:
         raise UsageError(f"toyvae verify: {err}") from None
-    if json_path is not None and (problem := file_problem(json_path)):
-        raise UsageError(f"toyvae verify: --json: {problem}")
+    if json_path is not None and report_dir is not None and (problem := _clash(json_path, report_dir)):
+        raise UsageError(f"toyvae verify: --json and --report: {problem}")
+    created = report_dir is not None and not report_dir.exists()
     if report_dir is not None and (problem := folder_problem(report_dir)):  # creates the folder
         raise UsageError(f"toyvae verify: --report: {problem}")
+    if json_path is not None and (problem := file_problem(json_path)):  # after --report, which may make its folder
+        if created:
+            report_dir.rmdir()  # made by the check above, still empty: leave no trace of a refused command
+        raise UsageError(f"toyvae verify: --json: {problem}")
 
     from tqdm.auto import tqdm
 
@@ -163,16 +174,40 @@ def _verify(patterns, profile: str, json_path: Path | None, report_dir: Path | N
 
         record = run_record([r.to_json() for r in results], profile=profile, seconds=total, provenance=provenance())
         text = dumps(record)
+        # every output goes to a temporary file in its folder first and is renamed into place, so an
+        # interrupt leaves it complete or absent (toyvae.cli._interrupt)
         if json_path is not None:
-            json_path.write_text(text, encoding="utf-8")
+            write_text_atomically(json_path, text)
             print(f"wrote {json_path}")
         if report_dir is not None:
             from toyvae.report import build_report
 
-            (report_dir / "run.json").write_text(text, encoding="utf-8")
-            html_path, md_path = build_report(record, report_dir)
-            print(f"wrote {html_path} and {md_path}")
+            with temporary_folder(report_dir) as partial:
+                (partial / "run.json").write_text(text, encoding="utf-8")
+                html_path, md_path = build_report(record, partial)
+                publish_folder(partial, report_dir, last=(html_path.relative_to(partial), md_path.relative_to(partial)))
+            print(f"wrote {report_dir / html_path.name} and {report_dir / md_path.name}")
     return 0 if not failed else 1
+
+
+REPORT_OUTPUTS = ("report.html", "report.md", "figures")  # what build_report writes in its folder, besides run.json
+
+
+def _clash(json_path: Path, report_dir: Path) -> str | None:
+    """Why ``--json`` and ``--report`` cannot both be written (a phrase), or None.
+
+    The JSON file must not be the report folder, a folder above it (``--report`` would create it as a
+    folder), or one of the report's own outputs (it would be overwritten). ``DIR/run.json`` is allowed:
+    the report writes the same run there.
+    """
+    j, r = Path(os.path.abspath(json_path)), Path(os.path.abspath(report_dir))
+    if j == r:
+        return f"both name {json_path}; the JSON run is a file, the report a folder"
+    if j in r.parents:
+        return f"the report folder {report_dir} would be created inside {json_path}, where the JSON file is to be written"
+    if j.parent == r and j.name in REPORT_OUTPUTS:
+        return f"{json_path} is where the report writes its own {j.name}"
+    return None
 
 
 def _report(run_path: Path, out_dir: Path) -> int:

@@ -88,8 +88,12 @@ class TrainState(NamedTuple):
 
 
 def default_cache_dir() -> Path:
-    """``$TOYVAE_CACHE`` or ``~/.cache/toyvae``: where long runs keep their checkpoints."""
-    return Path(os.environ.get("TOYVAE_CACHE", Path.home() / ".cache" / "toyvae"))
+    """``$TOYVAE_CACHE`` or ``~/.cache/toyvae``: where long runs keep their checkpoints; a replication run
+    (seed offset K > 0, :mod:`toyvae.profiles`) keeps its own in the subfolder ``seed-offset-K``."""
+    from toyvae.profiles import current_seed_offset
+
+    base = Path(os.environ.get("TOYVAE_CACHE", Path.home() / ".cache" / "toyvae"))
+    return base / f"seed-offset-{current_seed_offset()}" if current_seed_offset() else base
 
 
 def model_keys(seed: int) -> tuple[jax.Array, jax.Array]:
