@@ -16,7 +16,7 @@ from pathlib import Path
 
 __all__ = ["browser", "measure", "screenshot"]
 
-# For every visible table cell: the widest word of its own text (nested tables are measured as their
+# For every visible table cell: the widest word (split at spaces and after hyphens) of its own text (nested tables are measured as their
 # own cells) in its own font, against the cell's content width.
 _MEASURE = r"""
 <script>
@@ -36,7 +36,7 @@ _MEASURE = r"""
       var ps = getComputedStyle(n.parentElement);
       if (ps.display === 'none') continue;
       ctx.font = ps.fontStyle + ' ' + ps.fontWeight + ' ' + ps.fontSize + ' ' + ps.fontFamily;
-      n.textContent.split(/\s+/).forEach(function (w) {
+      n.textContent.split(/\s+|(?<=-)/).forEach(function (w) {  // a line may break after a hyphen
         var m = ctx.measureText(w).width;
         if (m > longest) { longest = m; word = w; }
       });

@@ -101,7 +101,13 @@ ol.refs li { margin: 4px 0; }
   main { padding: 14px 12px 48px; }
   h1 { font-size: 22px; }
   section.card { padding: 10px 10px; }
-  table.counts th, table.counts td { padding: 3px 5px; font-size: 13px; }
+  table.counts, table.counts tbody { display: block; width: 100%; }
+  table.counts thead { display: none; }
+  table.counts tr { display: flex; flex-wrap: wrap; gap: 2px 10px; border: 1px solid var(--line); border-radius: 4px;
+                    margin: 0 0 6px; padding: 4px 6px; }
+  table.counts td { display: block; border: 0; padding: 0; font-size: 13px; }
+  table.counts td:first-child { flex-basis: 100%; font-size: 14px; }
+  table.counts td.n::before { content: attr(data-label) " "; color: var(--muted); }
   table.claims, table.claims tbody, table.claims tr, table.claims td { display: block; width: 100%; }
   table.claims thead { display: none; }
   table.claims tr { border: 1px solid var(--line); border-radius: 4px; margin: 0 0 8px; padding: 4px 6px; }
@@ -175,10 +181,10 @@ def _summary(results) -> list[str]:
         c = content.counts(rows)
         label = (f'<a href="#family-{_a(family)}">{_e(content.FAMILIES.get(family, family))}</a> ({_e(family)})'
                  if family != "all" else "<b>all</b>")
-        cells = "".join(f'<td class="n count" data-family="{_a(family)}" data-verdict="{_a(v)}">{c[v]}</td>'
-                        for v in content.VERDICTS)
-        out.append(f'<tr><td>{label}</td>{cells}<td class="n" data-family="{_a(family)}" data-verdict="total">'
-                   f'{c["total"]}</td><td class="n">{c["changed"]}</td></tr>')
+        cells = "".join(f'<td class="n count" data-family="{_a(family)}" data-verdict="{_a(v)}" data-label="{_a(v)}">'
+                        f'{c[v]}</td>' for v in content.VERDICTS)
+        out.append(f'<tr><td>{label}</td>{cells}<td class="n" data-family="{_a(family)}" data-verdict="total" '
+                   f'data-label="claims">{c["total"]}</td><td class="n" data-label="changed">{c["changed"]}</td></tr>')
     out.append("</tbody></table></div>")
     for family, rows in content.grouped(results):
         out.append(f'<h3 style="margin-top:16px">{_e(content.FAMILIES.get(family, family))}</h3>')
