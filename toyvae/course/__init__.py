@@ -40,6 +40,7 @@ __all__ = [
     "lesson_file_name",
     "render_lesson",
     "write_lesson",
+    "LessonExistsError",
 ]
 
 
@@ -49,14 +50,33 @@ def lesson_file_name(les: Lesson, *, solutions: bool = False) -> str:
 
 
 def render_lesson(number, *, solutions: bool = False) -> str:
-    """The student (default) or solution version of a lesson, as percent-format source text."""
-    text = lesson(number).source()
-    return solution_version(text) if solutions else student_version(text)
+    """The student (default) or solution version of a lesson, as percent-format source text.
+
+    Both open with the lesson's goals, prerequisites and CPU time, and show each exercise's question
+    as markdown above its cell (the lesson file itself prints it with ``ask`` when run as a script).
+    """
+    from toyvae.course.exercises import question_markdown
+    from toyvae.course.source import insert_after_first_cell, questions_in_markdown
+
+    les = lesson(number)
+    text = questions_in_markdown(les.source(), question_markdown)
+    text = solution_version(text) if solutions else student_version(text)
+    return insert_after_first_cell(text, les.intro_markdown())
 
 
-def write_lesson(number, folder, *, solutions: bool = False) -> Path:
-    """Write one lesson's student or solution version into ``folder`` (which must exist); return its path."""
+class LessonExistsError(FileExistsError):
+    """``write_lesson`` would overwrite a file (perhaps a student's edited lesson); pass ``force=True``."""
+
+
+def write_lesson(number, folder, *, solutions: bool = False, force: bool = False) -> Path:
+    """Write one lesson's student or solution version into ``folder`` (which must exist); return its path.
+
+    Raises:
+        LessonExistsError: the file exists and ``force`` is False (nothing is written).
+    """
     les = lesson(number)
     path = Path(folder) / lesson_file_name(les, solutions=solutions)
+    if path.exists() and not force:
+        raise LessonExistsError(f"{path} exists (perhaps a student's edited copy); use --force to overwrite it")
     path.write_text(render_lesson(les.number, solutions=solutions), encoding="utf-8")
     return path

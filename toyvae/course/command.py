@@ -1,7 +1,7 @@
 """``toyvae course``: list the lessons, write a lesson for students or teachers, check an answer.
 
     toyvae course [list]                          the lessons: number, title, claims, run times
-    toyvae course write N|all --out DIR [--solutions]
+    toyvae course write N|all --out DIR [--solutions] [--force]
                                                   the student version (default) or the solution version
                                                   of lesson N (or of every lesson) as .py files in DIR
     toyvae course check ID VALUE [VALUE ...]      grade a student's value for exercise ID
@@ -37,6 +37,8 @@ def add_parser(subparsers, parser_class) -> argparse.ArgumentParser:
     write.add_argument("lesson", metavar="N|all", help="a lesson number, or 'all'")
     write.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder to write into (created if missing)")
     write.add_argument("--solutions", action="store_true", help="the solution version (default: the student version)")
+    write.add_argument("--force", action="store_true",
+                       help="overwrite lesson files that exist (default: refuse, so that a student's edits are kept)")
     check = actions.add_parser("check", help="grade a value for an exercise against the package's closed forms")
     check.add_argument("exercise", metavar="ID", help="an exercise id such as 2.3")
     check.add_argument("value", metavar="VALUE", nargs="+", help="your number (several for a vector answer)")
@@ -49,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     if action == "list":
         return _list()
     if action == "write":
-        return _write(args.lesson, args.out, solutions=args.solutions)
+        return _write(args.lesson, args.out, solutions=args.solutions, force=args.force)
     return _check(args.exercise, args.value)
 
 
@@ -71,7 +73,7 @@ def _duration(seconds: int) -> str:
     return f"{seconds} s" if seconds < 120 else f"{round(seconds / 60)} min"
 
 
-def _write(which: str, out: Path, *, solutions: bool) -> int:
+def _write(which: str, out: Path, *, solutions: bool, force: bool = False) -> int:
     from toyvae.cli._args import folder_problem
     from toyvae.course import LESSONS, UnknownLessonError, lesson, write_lesson
 
@@ -84,8 +86,17 @@ def _write(which: str, out: Path, *, solutions: bool) -> int:
             raise CourseUsageError(f"write: {err}, or 'all'") from None
     if problem := folder_problem(out):  # creates the folder when it is missing
         raise CourseUsageError(f"write: --out: {problem}")
+    if not force:  # refuse before writing anything: a student's edited lesson is never overwritten
+        from toyvae.course import lesson_file_name
+
+        existing = [out / lesson_file_name(les, solutions=solutions) for les in chosen
+                    if (out / lesson_file_name(les, solutions=solutions)).exists()]
+        if existing:
+            names = ", ".join(p.name for p in existing[:3]) + (f" and {len(existing) - 3} more" if len(existing) > 3 else "")
+            raise CourseUsageError(f"write: {names} already in {out} (perhaps edited by a student); "
+                                   "--force overwrites, or choose another --out")
     for les in chosen:
-        path = write_lesson(les.number, out, solutions=solutions)
+        path = write_lesson(les.number, out, solutions=solutions, force=force)
         print(f"wrote {path} (lesson {les.number}, {'solution' if solutions else 'student'} version)")
     return 0
 

@@ -6,14 +6,21 @@ an *oracle*: a function that computes the exact answer from the package's closed
 called, never a number typed in here. Each has a tolerance and the reason for it.
 
     >>> from toyvae.course.exercises import check
-    >>> check("2.1", 0.35355)         # prints and returns a Feedback
-    Exercise 2.1: right (0.35355; exact 0.353553 from toyvae.theory.hypersphere.sharp_threshold(R=1, D=8))
+    >>> check("2.1", 0.35355)         # prints a line; returns a Feedback that notebooks do not display
+    Exercise 2.1: right.
     >>> check("2.1", 0.36)
-    Exercise 2.1: off by +0.006447 (relative +1.82%); right means within 1e-04 relative (...)
+    Exercise 2.1: not yet: too high, by about 2%. (Right means within 1e-04 relative.)
 
 ``check(id, None)`` (the student version's placeholder) says "not answered yet" and does not fail.
 A value is right when ``|value - exact| <= atol + rtol |exact|`` element by element (the rule of
-``numpy.isclose``); otherwise the feedback says by how much it is off, absolute and relative.
+``numpy.isclose``). Nothing :func:`check` prints or displays reveals the exact answer: a wrong value
+gets its direction and rough size (one significant digit), and a hint when it matches a usual
+mistake (twice or half the answer: D instead of D/2; its square or square root: a missing square
+root; the opposite sign; or a mistake the exercise names). The exact answer is
+``exercise(id).answer()``, for teachers; the solution version of a lesson shows how to compute it.
+
+A *code exercise* asks for a function: ``check(id, my_function)`` calls it on the exercise's inputs
+(``Exercise.call``) and grades what it returns in the same way.
 
 The course's Gaussian source (lessons 4-6) is :func:`course_source`: ``n = 6`` coordinates with
 covariance ``C diag(k^-2) C^T``, ``C`` the orthonormal DCT-II basis (a 1-D analogue of an image's
@@ -38,6 +45,10 @@ __all__ = [
     "check",
     "history",
     "reset_history",
+    "score",
+    "question_markdown",
+    "reference",
+    "yours_or_reference",
     "course_source",
     "COURSE_N",
     "SOURCE_NAME",
@@ -78,6 +89,8 @@ class Exercise:
         solve: computes the exact answer from the package's closed forms, at call time.
         rtol, atol: right means ``|value - exact| <= atol + rtol |exact|``, element by element.
         reason: why this tolerance.
+        call: for a code exercise, applies the student's function to the exercise's inputs.
+        mistakes: (hint, function computing the answer that mistake gives) pairs of this exercise.
     """
 
     id: str
@@ -88,6 +101,11 @@ class Exercise:
     rtol: float
     reason: str
     atol: float = 0.0
+    call: Callable[[Callable], object] | None = None
+    mistakes: tuple[tuple[str, Callable[[], object]], ...] = ()
+
+    def __repr__(self) -> str:  # what a notebook shows: the question, never the oracle's value
+        return f"Exercise({self.id}: {self.question[:60]}...)"
 
     @property
     def lesson(self) -> int:
@@ -137,17 +155,23 @@ class Feedback:
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:  # no numbers: the exact answer must not show in a notebook
+        return f"Feedback({self.exercise_id}: {self.status})"
+
+    def _ipython_display_(self) -> None:
+        """Jupyter shows nothing for a cell ending in ``check(...)``: the feedback is already printed."""
+
 
 EXERCISES: dict[str, Exercise] = {}
 _HISTORY: list[Feedback] = []
 
 
 def _register(id: str, question: str, claims: tuple[str, ...], oracle: str, rtol: float, reason: str,
-              atol: float = 0.0):
+              atol: float = 0.0, call=None, mistakes=()):
     def deco(solve):
         if id in EXERCISES:
             raise ValueError(f"exercise {id} registered twice")
-        EXERCISES[id] = Exercise(id, question, claims, oracle, solve, rtol, reason, atol)
+        EXERCISES[id] = Exercise(id, question, claims, oracle, solve, rtol, reason, atol, call, tuple(mistakes))
         return solve
 
     return deco
@@ -163,22 +187,22 @@ def exercise(exercise_id: str) -> Exercise:
 
 def exercises_of(lesson: int) -> list[Exercise]:
     """The exercises of one lesson, in order."""
-    return [e for e in EXERCISES.values() if e.lesson == int(lesson)]
+    chosen = [e for e in EXERCISES.values() if e.lesson == int(lesson)]
+    return sorted(chosen, key=lambda e: tuple(int(part) for part in e.id.split(".")))
 
 
-def ask(exercise_id: str) -> Exercise:
+def ask(exercise_id: str) -> None:
     """Print the exercise's question and tolerance (what a lesson shows before the student's cell)."""
     ex = exercise(exercise_id)
     print(f"Exercise {ex.id} ({', '.join(ex.claims)}): {ex.question}")
     print(f"  (right within {ex.tolerance_text()}: {ex.reason})")
-    return ex
 
 
-def _fmt(x) -> str:
-    arr = np.asarray(x, np.float64)
-    if arr.ndim == 0:
-        return f"{float(arr):.6g}"
-    return np.array2string(arr, precision=6, separator=", ")
+def question_markdown(exercise_id: str) -> str:
+    """The exercise as a Markdown paragraph (the lessons' rendered versions put it above its cell)."""
+    ex = exercise(exercise_id)
+    return (f"**Exercise {ex.id}** ({', '.join(ex.claims)}). {ex.question} "
+            f"*Right within {ex.tolerance_text()}: {ex.reason}.*")
 
 
 def check(exercise_id: str, value, *, quiet: bool = False) -> Feedback:
@@ -192,9 +216,21 @@ def check(exercise_id: str, value, *, quiet: bool = False) -> Feedback:
     expected = ex.answer()
     exp_arr = np.asarray(expected, np.float64)
     got = None
+    if value is not None and ex.call is not None:
+        if not callable(value):
+            fb = Feedback(ex.id, "unreadable", None, expected, None, None,
+                          f"Exercise {ex.id}: this exercise asks for a function, got {type(value).__name__}")
+            return _record(fb, quiet)
+        try:
+            value = np.asarray(ex.call(value), np.float64)
+        except Exception as err:  # noqa: BLE001 - the student's function may fail in any way
+            fb = Feedback(ex.id, "unreadable", None, expected, None, None,
+                          f"Exercise {ex.id}: your function raised {type(err).__name__}: {err}")
+            return _record(fb, quiet)
     if value is None:
         fb = Feedback(ex.id, "not answered", None, expected, None, None,
-                      f"Exercise {ex.id}: not answered yet (replace None by your value and run the cell again)")
+                      f"Exercise {ex.id}: not answered yet (replace None by your "
+                      f"{'function' if ex.call else 'value'} and run the cell again)")
     else:
         try:
             if isinstance(value, (str, bytes)):  # np.asarray would parse "0.35": a number must be a number
@@ -209,10 +245,64 @@ def check(exercise_id: str, value, *, quiet: bool = False) -> Feedback:
                           f"Exercise {ex.id}: cannot read {value!r} (expected {shape}, finite)")
         else:
             fb = _compare(ex, got, exp_arr, expected)
+    return _record(fb, quiet)
+
+
+def _record(fb: Feedback, quiet: bool) -> Feedback:
     _HISTORY.append(fb)
     if not quiet:
         print(fb.message)
     return fb
+
+
+def _rough(x: float) -> str:
+    """``x`` to one significant digit (what feedback may say about a size)."""
+    return f"{float(f'{x:.1g}'):g}"
+
+
+def _size_text(got: float, exact: float) -> str:
+    """Direction and rough size of a miss, without the exact value."""
+    if exact == 0:
+        return f"{'too high' if got > 0 else 'too low'} (the answer is smaller in size than yours)"
+    if np.sign(got) != np.sign(exact) and got != 0:
+        return "the wrong sign"
+    ratio = got / exact
+    direction = "too high" if got > exact else "too low"
+    if ratio >= 2:
+        return f"{direction}: about {_rough(ratio)} times the answer"
+    if 0 < ratio <= 0.5:
+        return f"{direction}: about 1/{_rough(1 / ratio)} of the answer"
+    percent = abs(ratio - 1) * 100
+    return f"{direction}, by about {_rough(percent)}%" if percent >= 1 else f"{direction}, by less than 1%"
+
+
+_GENERIC_MISTAKES = (
+    (lambda e: 2 * e, "twice the answer: D where D/2 belongs, or a missing factor 1/2?"),
+    (lambda e: e / 2, "half the answer: D/2 where D belongs, or an extra factor 1/2?"),
+    (lambda e: e * np.sqrt(2), "sqrt(2) times the answer: D where D/2 belongs under a square root?"),
+    (lambda e: e / np.sqrt(2), "the answer divided by sqrt(2): D/2 where D belongs under a square root?"),
+    (lambda e: e**2, "the square of the answer: a missing square root (a variance where a standard deviation belongs)?"),
+    (lambda e: np.sqrt(np.abs(e)) * np.sign(e), "the square root of the answer: an extra square root?"),
+    (lambda e: -e, "the answer with the opposite sign: check the sign of each term."),
+)
+
+
+def _hint(ex: Exercise, got: np.ndarray, exp_arr: np.ndarray) -> str:
+    def near(candidate) -> bool:
+        cand = np.asarray(candidate, np.float64)
+        return cand.shape == exp_arr.shape and bool(np.all(np.abs(got - cand) <= 1e-3 * np.abs(cand) + ex.atol + 1e-12))
+
+    for text, solve in ex.mistakes:
+        try:
+            if near(solve()):
+                return " Hint: " + text
+        except Exception:  # noqa: BLE001 - a hint that cannot be computed is no hint
+            continue
+    for transform, text in _GENERIC_MISTAKES:
+        cand = transform(exp_arr)
+        if not np.allclose(cand, exp_arr, rtol=1e-3) and near(cand):
+            return " Hint: your value is " + text
+    return ""
 
 
 def _compare(ex: Exercise, got: np.ndarray, exp_arr: np.ndarray, expected) -> Feedback:
@@ -225,17 +315,26 @@ def _compare(ex: Exercise, got: np.ndarray, exp_arr: np.ndarray, expected) -> Fe
     shown = float(got) if got.ndim == 0 else got.copy()
     where = f" at index {i[0] if len(i) == 1 else i}" if diff.ndim else ""
     if np.all(np.abs(diff) <= bound):
-        msg = f"Exercise {ex.id}: right ({_fmt(got)}; exact {_fmt(exp_arr)} from {ex.oracle})"
-        return Feedback(ex.id, "right", shown, expected, err, rel, msg)
-    if not np.isfinite(rel):
-        rel_text = "inf: the exact value is 0"
-    elif abs(rel) >= 1e-3:
-        rel_text = f"{100 * rel:+.3g}%"
-    else:
-        rel_text = f"{rel:+.2e}"
-    msg = (f"Exercise {ex.id}: off by {err:+.4g}{where} (relative {rel_text}); right means within "
-           f"{ex.tolerance_text()} ({ex.reason})")
+        return Feedback(ex.id, "right", shown, expected, err, rel, f"Exercise {ex.id}: right.")
+    size = _size_text(float(got[i]), float(exp_arr[i]))
+    msg = (f"Exercise {ex.id}: not yet{where}: {size}. (Right means within {ex.tolerance_text()}.)"
+           + _hint(ex, got, exp_arr))
     return Feedback(ex.id, "off", shown, expected, err, rel, msg)
+
+
+def score(lesson: int) -> None:
+    """Print the lesson's score from the latest feedback of each of its exercises ("3/4 right")."""
+    latest = {fb.exercise_id: fb for fb in _HISTORY}
+    ids = [e.id for e in exercises_of(lesson)]
+    right = [i for i in ids if i in latest and latest[i].correct]
+    missing = [i for i in ids if i not in latest or latest[i].status == "not answered"]
+    wrong = [i for i in ids if i not in right and i not in missing]
+    parts = [f"Lesson {lesson}: {len(right)}/{len(ids)} right"]
+    if wrong:
+        parts.append(f"not yet right: {', '.join(wrong)}")
+    if missing:
+        parts.append(f"not answered: {', '.join(missing)}")
+    print("; ".join(parts) + ".")
 
 
 def history() -> list[Feedback]:
@@ -248,13 +347,93 @@ def reset_history() -> None:
 
 
 # ------------------------------------------------------------------------------------------------
+# Lesson 0: a first VAE on the digits (two code exercises and one number)
+# ------------------------------------------------------------------------------------------------
+
+_M = np.array([0.5, -1.0, 0.0, 2.0])
+_S = np.array([0.25, 1.0, 2.0, 0.5])
+_EPS = np.array([1.0, -0.5, 0.3, -2.0])
+
+
+def _reference_kl(m, s):
+    import jax.numpy as jnp
+
+    return 0.5 * jnp.sum(jnp.square(m)) + 0.5 * jnp.sum(s - 1.0 - jnp.log(s))
+
+
+def _reference_sampler(m, s, eps):
+    import jax.numpy as jnp
+
+    return m + jnp.sqrt(s) * eps
+
+
+_REFERENCES = {"0.1": _reference_kl, "0.2": _reference_sampler}
+
+
+def reference(exercise_id: str):
+    """The package's own function for a code exercise (what a lesson uses until the student's is right)."""
+    return _REFERENCES[str(exercise_id)]
+
+
+def yours_or_reference(exercise_id: str, yours):
+    """``yours`` if its latest check was right, else the package's function (prints which is used)."""
+    latest = [fb for fb in _HISTORY if fb.exercise_id == str(exercise_id)]
+    if yours is not None and latest and latest[-1].correct:
+        print(f"Exercise {exercise_id}: the model uses your function.")
+        return yours
+    print(f"Exercise {exercise_id}: the model uses the package's function until yours is checked right.")
+    return reference(exercise_id)
+
+
+@_register("0.1", "Write a function kl_to_prior(m, s) that returns KL(N(m, diag s) || N(0, I)) in nats for one "
+           "example: m holds the posterior means and s the posterior VARIANCES of the latent coordinates "
+           "(use jax.numpy, written jnp, so that the model can use it inside its compiled loss).",
+           ("NL26.KL",), "toyvae.theory.linear_gaussian.kl_standard_normal(m, s).total on fixed inputs", 1e-5,
+           "float32 arithmetic in jax.numpy agrees with float64 to about 1e-6 relative",
+           call=lambda f: f(_M, _S),
+           mistakes=(("the log s term has the wrong sign: KL = 1/2 sum(m^2 + s - 1 - log s).",
+                      lambda: 0.5 * np.sum(_M**2 + _S - 1 + np.log(_S))),
+                     ("the m^2 term is missing: the KL also grows as the means leave 0.",
+                      lambda: 0.5 * np.sum(_S - 1 - np.log(_S))),
+                     ("s is a variance: did you square it (or take exp of it) as if it were a standard "
+                      "deviation or a log-variance?", lambda: 0.5 * np.sum(_M**2 + _S**2 - 1 - np.log(_S**2)))))
+def _e01():
+    from toyvae.theory import linear_gaussian as lg
+
+    return lg.kl_standard_normal(_M, _S).total
+
+
+@_register("0.2", "Write a function sample_latent(m, s, eps) that turns standard normal noise eps into a sample "
+           "of N(m, diag s), s the VARIANCES, by the reparameterisation trick (jnp, elementwise).",
+           ("BS20.T2tab",), "the reparameterisation m + sqrt(s) eps on fixed inputs", 1e-5,
+           "float32 arithmetic in jax.numpy agrees with float64 to about 1e-6 relative",
+           call=lambda f: f(_M, _S, _EPS),
+           mistakes=(("s is a variance: the noise is scaled by the standard deviation, its square root.",
+                      lambda: _M + _S * _EPS),
+                     ("the noise must be scaled, not the mean.", lambda: _M * np.sqrt(_S) + _EPS),))
+def _e02():
+    return _M + np.sqrt(_S) * _EPS
+
+
+@_register("0.3", "A decoder with fixed sigma = 0.15 reconstructs an 8 x 8 digit (D = 64 pixels) with a squared "
+           "error of 0.01 per pixel. What is the reconstruction term -log p(x|z) = |x - f(z)|^2 / (2 sigma^2) "
+           "+ (D/2) log(2 pi sigma^2), in nats?",
+           ("BS20.T2tab",), "toyvae.theory.likelihoods.gaussian_nll at a residual of squared norm 64 * 0.01, sigma 0.15",
+           1e-4, "closed form; 1e-4 relative admits a hand or calculator answer to five significant digits")
+def _e03():
+    from toyvae.theory import likelihoods
+
+    return likelihoods.gaussian_nll(np.array([np.sqrt(64 * 0.01)] + [0.0] * 63), np.zeros(64), 0.15)
+
+
+# ------------------------------------------------------------------------------------------------
 # Lesson 1: the Gaussian likelihood, squared error and sigma
 # ------------------------------------------------------------------------------------------------
 
 _CLOSED = "closed form; 1e-4 relative admits a hand or calculator answer to five significant digits"
 
 
-@_register("1.1", "A VAE is trained with the squared error AVERAGED over the D = 784 pixels of an image "
+@_register("1.2", "A VAE is trained with the squared error AVERAGED over the D = 784 pixels of an image "
            "(and a KL term of weight 1). Which decoder standard deviation sigma does this loss imply?",
            ("BS20.S32-mse",), "toyvae.theory.likelihoods.sigma_for_squared_error(reduction='mean', D=784)",
            1e-4, _CLOSED)
@@ -264,7 +443,7 @@ def _e11():
     return likelihoods.sigma_for_squared_error(reduction="mean", D=784)
 
 
-@_register("1.2", "Another VAE is trained with the SUMMED squared error plus 4 times the KL (a beta-VAE with "
+@_register("1.3", "Another VAE is trained with the SUMMED squared error plus 4 times the KL (a beta-VAE with "
            "beta = 4). Which sigma' has the plain VAE (KL weight 1) with the same minimisers?",
            ("BS20.S32-mse", "BS20.S32"),
            "toyvae.theory.likelihoods: sigma_for_kl_weight(sigma_for_squared_error(reduction='sum'), 4)",
@@ -275,7 +454,7 @@ def _e12():
     return likelihoods.sigma_for_kl_weight(likelihoods.sigma_for_squared_error(reduction="sum"), 4.0)
 
 
-@_register("1.3", "With D = 16 coordinates and sigma = 0.5, the Gaussian NLL minus SE / (2 sigma^2) is the "
+@_register("1.1", "With D = 16 coordinates and sigma = 0.5, the Gaussian NLL minus SE / (2 sigma^2) is the "
            "same for every decoder mean. What is this constant, in nats?",
            ("QA.1",), "toyvae.theory.likelihoods.gaussian_nll(x, x, 0.5) for any x in R^16 (zero squared error)",
            1e-4, _CLOSED)

@@ -18,6 +18,7 @@ import importlib
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 __all__ = ["quick", "pick", "output_dir", "save", "show_derivation", "timed", "start", "verify_hint",
@@ -30,6 +31,11 @@ OUT_ENV = "TOYVAE_COURSE_OUT"
 def in_notebook() -> bool:
     """True inside a Jupyter kernel (figures are then shown inline, not only saved)."""
     return "ipykernel" in sys.modules
+
+
+# tqdm.auto (the engine's progress bars) warns in a notebook without ipywidgets, then falls back to
+# its plain text bar: the plain bar is what the course wants, so the warning is only noise.
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 
 def _use_agg_outside_notebooks() -> None:
@@ -59,8 +65,10 @@ def output_dir() -> Path:
     return folder
 
 
-def save(fig, name: str) -> Path:
+def save(fig, name: str) -> None:
     """Write ``fig`` as ``name`` (a PNG file name) into :func:`output_dir`; close it outside notebooks.
+
+    Returns nothing, so that a notebook cell ending in ``kit.save(...)`` shows no ``Out:`` line.
 
     Quick mode writes at a lower resolution and without the layout engine's extra drawing passes
     (drawing is a good part of a quick run's time).
@@ -74,7 +82,6 @@ def save(fig, name: str) -> Path:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    return path
 
 
 def start(number: int) -> None:
@@ -89,10 +96,11 @@ def start(number: int) -> None:
     print(f"Lesson {les.number}: {les.title}\n  {mode}; figures go to {output_dir().resolve()}")
 
 
-def show_derivation(module: str, results: tuple[str, ...] = ()):
-    """Run ``proofs.<module>.derive()`` and print its asserted steps and the named results.
+def show_derivation(module: str, results: tuple[str, ...] = ()) -> None:
+    """Run ``toyvae.proofs.<module>.derive()`` and print its asserted steps and the named results.
 
-    Returns the :class:`proofs._derivation.Derivation` (its ``results`` are sympy expressions).
+    Returns nothing (a notebook shows no ``Out:`` blob of sympy); the derivation is
+    ``toyvae.proofs.<module>.derive()``.
     """
     import sympy
 
@@ -105,7 +113,6 @@ def show_derivation(module: str, results: tuple[str, ...] = ()):
         expr = derivation.results[name]
         print(f"\n  {name} =")
         print("    " + sympy.pretty(expr, use_unicode=False, wrap_line=False).replace("\n", "\n    "))
-    return derivation
 
 
 @contextlib.contextmanager

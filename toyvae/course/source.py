@@ -35,15 +35,16 @@ import textwrap
 import tokenize
 
 __all__ = ["Cell", "SolutionBlock", "LessonFormatError", "cells", "format_problems", "solution_blocks",
-           "student_version", "solution_version", "BEGIN", "END"]
+           "student_version", "solution_version", "questions_in_markdown", "insert_after_first_cell", "BEGIN", "END"]
 
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 _CELL = re.compile(r"^# %%(?P<rest>.*)$")
 
 STUDENT_NOTE = ("# %% [markdown]\n"
-                "# *Student version.* The cells marked `TODO` are yours: replace `None` by your value and run\n"
-                "# the cell; `check(...)` then says whether your value is right, or by how much it is off.\n")
+                "# *Student version.* The cells marked `TODO` are yours: replace `None` by your value (or your\n"
+                "# function) and run the cell; `check(...)` then says whether it is right or, if not, in which\n"
+                "# direction and roughly by how much, with a hint for the usual mistakes.\n")
 SOLUTION_NOTE = ("# %% [markdown]\n"
                  "# *Solution version* (for teachers): the solutions sit between `# BEGIN SOLUTION` and\n"
                  "# `# END SOLUTION`; the student version has a `TODO` and `None` in their place.\n")
@@ -170,12 +171,47 @@ def _assigned_names(tree: ast.Module) -> tuple[str, ...]:
                 add(t)
 
     for stmt in tree.body:
-        if isinstance(stmt, ast.Assign):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a code exercise: a function
+            if stmt.name not in names:
+                names.append(stmt.name)
+        elif isinstance(stmt, ast.Assign):
             for t in stmt.targets:
                 add(t)
         elif isinstance(stmt, (ast.AnnAssign, ast.AugAssign)):
             add(stmt.target)
     return tuple(names)
+
+
+_ASK = re.compile(r"""^ask\(\s*["'](?P<id>[0-9]+\.[0-9]+)["']\s*\)\s*$""")
+
+
+def questions_in_markdown(text: str, question) -> str:
+    """Each top-level ``ask("ID")`` line becomes a markdown cell above its code cell with ``question(ID)``.
+
+    In a notebook the exercise is then readable before anything runs; the script form (the lesson
+    file itself) keeps ``ask``, which prints the question.
+    """
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        m = _ASK.match(lines[i].rstrip("\n"))
+        if m:
+            # the code cell's marker is the last '# %%' line before this one in out
+            at = max(j for j, line in enumerate(out) if _CELL.match(line.rstrip("\n")))
+            md = ["# %% [markdown]\n"] + [f"# {line}\n" if line else "#\n"
+                                          for line in textwrap.wrap(question(m.group("id")), 98)] + ["\n"]
+            out[at:at] = md
+            i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return "".join(out)
+
+
+def insert_after_first_cell(text: str, note: str) -> str:
+    """``note`` (one or more cells) inserted after the first cell of ``text``."""
+    return _insert_after_first_cell(text, note)
 
 
 def _insert_after_first_cell(text: str, note: str) -> str:

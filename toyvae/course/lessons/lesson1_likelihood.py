@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from toyvae.course import kit
-from toyvae.course.exercises import ask, check
+from toyvae.course.exercises import ask, check, score
 from toyvae.theory import likelihoods
 
 kit.start(1)
@@ -49,22 +49,25 @@ kit.show_derivation("qa1", results=("gaussian_constant",))
 rng = np.random.default_rng(0)
 D, sigma = 16, 0.5
 x = rng.normal(size=D)
+differences = []
 for _ in range(3):
     f = rng.normal(size=D)
     nll = float(likelihoods.gaussian_nll(x, f, sigma))
     weighted_se = float(np.sum((x - f) ** 2) / (2 * sigma**2))
-    print(f"NLL {nll:9.4f}   SE/(2 sigma^2) {weighted_se:9.4f}   NLL - SE/(2 sigma^2) {nll - weighted_se:.12f}")
+    differences.append(nll - weighted_se)
+    print(f"NLL {nll:9.4f}   SE/(2 sigma^2) {weighted_se:9.4f}   "
+          f"(NLL - SE/(2 sigma^2)) minus the first draw's: {differences[-1] - differences[0]:+.1e}")
 
 # %% [markdown]
-# ### Exercise 1.3
+# ### Exercise 1.1
 # Compute the constant by hand (from the formula above), not by calling `gaussian_nll`.
 
 # %%
-ask("1.3")
+ask("1.1")
 # BEGIN SOLUTION
 constant = D / 2 * np.log(2 * np.pi * sigma**2)
 # END SOLUTION
-check("1.3", constant)
+check("1.1", constant)
 
 # %% [markdown]
 # ## 2. Which sigma does a squared-error loss hide? (BS20.S32-mse, BS20.S32)
@@ -82,28 +85,28 @@ print()
 kit.show_derivation("bs20_s32", results=("sigma_prime",))
 
 # %% [markdown]
-# ### Exercises 1.1 and 1.2
+# ### Exercises 1.2 and 1.3
 # Work them out from the two rules above (a square root is all you need).
-
-# %%
-ask("1.1")
-# BEGIN SOLUTION
-sigma_mean_mse = np.sqrt(784 / 2)
-# END SOLUTION
-check("1.1", sigma_mean_mse)
 
 # %%
 ask("1.2")
 # BEGIN SOLUTION
+sigma_mean_mse = np.sqrt(784 / 2)
+# END SOLUTION
+check("1.2", sigma_mean_mse)
+
+# %%
+ask("1.3")
+# BEGIN SOLUTION
 sigma_beta_vae = np.sqrt(1 / 2) * np.sqrt(4.0)
 # END SOLUTION
-check("1.2", sigma_beta_vae)
+check("1.3", sigma_beta_vae)
 
 # %% [markdown]
-# What does sigma = 19.8 mean for an image whose pixels lie in [0, 1]? The decoder claims that every
-# pixel is uncertain by about twenty times its whole range: the KL term then costs far more than any
-# detail of the image is worth, and the model is pushed towards blurry outputs or a collapsed latent
-# code. Lesson 2 makes this exact on data where the answer is known in closed form.
+# Compare your answer to exercise 1.2 with the range [0, 1] of a pixel. A decoder sigma many times
+# larger than the whole range says that every pixel is almost pure noise: the KL term then costs far
+# more than any detail of the image is worth, and the model is pushed towards blurry outputs or a
+# collapsed latent code. Lesson 2 makes this exact on data where the answer is known in closed form.
 #
 # ## 3. Learning sigma: the optimum is the RMSE (SL.Sigma)
 #
@@ -171,4 +174,5 @@ check("1.4", rec_at_best_sigma)
 #   likely to show posterior collapse, and why?
 
 # %%
+score(1)
 kit.verify_hint("QA.1", "BS20.S32-mse", "BS20.S32", "SL.Sigma")

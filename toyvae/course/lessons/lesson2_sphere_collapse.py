@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from toyvae.course import kit
-from toyvae.course.exercises import ask, check
+from toyvae.course.exercises import ask, check, score
 from toyvae.data.synthetic import SphereUniform
 from toyvae.experiments.bs20_train import Setting, VAEConfig, train
 from toyvae.experiments.bs20_metrics import generate
@@ -114,7 +114,7 @@ ax_heat.legend(loc="upper left", fontsize=8)
 r_grid = np.linspace(0.0, 1.0, kit.pick(2001, 501))  # radii, R = 1
 threshold_found = {}  # D -> (first sigma of the grid with r* = 0, grid step)
 print(" D   brute-force threshold   R/sqrt(D)   R/sqrt(D-1)")
-for D in (2, 3, 8, 32):
+for D in (2, 3, 16, 32):  # (D = 8 is exercise 2.1)
     sig_grid = np.linspace(0.5, 1.2, kit.pick(1401, 201)) / np.sqrt(D)
     values = hypersphere.log_marginal(r_grid[None, :], 1.0, sig_grid[:, None], D)
     collapsed = r_grid[np.argmax(values, axis=1)] == 0.0
@@ -201,4 +201,5 @@ kit.save(fig, "lesson2_trained_radius.png")
 #   to avoid collapse?
 
 # %%
+score(2)
 kit.verify_hint("BS20.T1", "BS20.T1-sharp", "BS20.R1", "BS20.F2", "BS20.T1-empirical")

@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from toyvae.course import kit
-from toyvae.course.exercises import ask, check
+from toyvae.course.exercises import ask, check, score
 from toyvae.data.synthetic import HeteroscedasticCurve
 from toyvae.experiments.bs20_train import Setting, VAEConfig, train
 from toyvae.experiments.bs20_metrics import evaluate, generate, reconstruct
@@ -179,4 +179,5 @@ kit.save(fig, "lesson3_toy.png")
 #   reconstructions are sharper?
 
 # %%
+score(3)
 kit.verify_hint("BS20.L-VAE", "BS20.T1tab", "BS20.A2", "BS20.F4")

@@ -30,7 +30,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from toyvae.course import kit
-from toyvae.course.exercises import SOURCE_NAME, ask, check, course_source
+from toyvae.course.exercises import SOURCE_NAME, ask, check, course_source, score
 from toyvae.experiments.linear_vae import LinearVAEConfig
 from toyvae.experiments.linear_vae import train as train_linear
 from toyvae.theory import linear_gaussian as lg
@@ -115,7 +115,7 @@ Sigma = course_source()
 n = Sigma.shape[0]
 G = np.eye(n)
 spectrum = rd.metric_weighted_spectrum(Sigma, G)
-print(SOURCE_NAME, "\n  spectrum:", np.round(spectrum, 4))
+print(SOURCE_NAME, "\n  spectrum: 1/k^2 for k = 1..6")
 
 # %% [markdown]
 # ### Exercises 4.3 to 4.5
@@ -222,4 +222,5 @@ kit.save(fig, "lesson4_linear_vae.png")
 #   posterior variances?
 
 # %%
+score(4)
 kit.verify_hint("NL26.KL", "NL26.E44", "NL26.T46", "NL26.T41", "NL26.T46-trained", "SL.RD")

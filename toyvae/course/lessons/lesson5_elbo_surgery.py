@@ -30,7 +30,7 @@ import sympy as sp
 from scipy.special import logsumexp
 
 from toyvae.course import kit
-from toyvae.course.exercises import ask, check, course_source
+from toyvae.course.exercises import ask, check, course_source, score
 from toyvae.experiments.linear_vae import LinearVAEConfig
 from toyvae.experiments.linear_vae import train as train_linear
 from toyvae.theory import rate_distortion as rd
@@ -231,4 +231,5 @@ kit.save(fig, "lesson5_surgery.png")
 # * Discussion: a collapsed latent (lesson 2) has q(z|x) = p(z) for every x. What are its three terms?
 
 # %%
+score(5)
 kit.verify_hint("SL.Surgery", "MB.MI", "SL.AggPost")
