@@ -33,6 +33,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -220,7 +221,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> dict:
     """Run the benchmark, print its report and return the numbers."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.json:  # checked before any work: a path that cannot be written is a usage error (one line, exit 2)
+        from toyvae.cli._args import file_problem
+
+        if problem := file_problem(Path(args.json)):
+            parser.error(f"--json: {problem}")
     import jax
 
     from toyvae.experiments.scale.device import device_record
@@ -267,9 +274,10 @@ def main(argv=None) -> dict:
                                                              "engine_ratio": ratio(1, i)}
     print("(medians over rounds; ratios are medians of per-round ratios; goal on the GPU: engine >= 1.0 x "
           "torch.compile)")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=1)
+    if args.json:  # complete or absent, even on Ctrl-C
+        from toyvae.cli._interrupt import write_text_atomically
+
+        write_text_atomically(args.json, json.dumps(out, indent=1))
     return out
 
 
