@@ -113,10 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _report(args.run, args.out)
         if args.command == "course":
             return _course(args)
-        with exit_on_interrupt():  # Ctrl-C: exit 130 at once, outputs complete or absent (toyvae.cli._interrupt)
-            from toyvae.profiles import seed_offset
+        from toyvae.profiles import seed_offset
 
-        with seed_offset(args.seed_offset):  # for this run only (restored after, also in-process)
+        # Ctrl-C: exit 130 at once, outputs complete or absent (toyvae.cli._interrupt); the seed offset holds
+        # for this run only (restored after, also in-process)
+        with exit_on_interrupt(), seed_offset(args.seed_offset):
             return _verify(args.only, args.profile, args.json, args.report, progress=not args.no_progress)
     except UsageError as err:
         print(err, file=sys.stderr)
