@@ -33,7 +33,7 @@ import math
 
 import numpy as np
 
-from toyvae.claims._plots import new_figure
+from toyvae.plots._style import new_figure
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
 from toyvae.experiments import sphere as sp
 from toyvae.theory import hypersphere as hs

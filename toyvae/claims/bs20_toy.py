@@ -14,7 +14,7 @@ import functools
 import numpy as np
 
 from toyvae.claims import _stats
-from toyvae.claims._plots import new_figure
+from toyvae.plots._style import new_figure
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
 from toyvae.experiments import toy2d
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from toyvae.claims import _stats
-from toyvae.claims._plots import new_figure, seed_lines
+from toyvae.plots._style import new_figure, seed_lines
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
 from toyvae.experiments import linear_vae as lv
 from toyvae.experiments import neural_losses as nl

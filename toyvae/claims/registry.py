@@ -5,7 +5,12 @@ A *claim* is one statement from a source paper (or one of ours), with
 - an ``id`` such as ``"BS20.T1"`` (stable: tests, the README and users refer to it),
 - its ``source`` (paper plus theorem, equation or figure),
 - a ``statement`` in our own words,
-- a ``check``: a function ``check(profile) -> Outcome`` that *measures* and returns numbers,
+- a ``check``: a function ``check(profile) -> Outcome`` that *measures* and returns numbers (for a
+  claim with ``rules``, its per-seed ``evidence``; it chooses no verdict),
+- its ``rules`` (:class:`toyvae.evidence.Rules`, or a function of the evidence that selects them):
+  :func:`toyvae.evidence.decide` turns their judgements into the verdict, the one place a verdict word
+  is chosen; the rules' fingerprint is stored with every run, so a saved run can be re-judged
+  (:func:`rejudge`),
 - the ``expected`` verdict: the verdict our measurements gave in the quick profile when the check was
   written, and ``expected_full`` the one the full (paper-scale) profile gave, where it differs or where
   it has been run. A run whose verdict differs from its profile's is a regression (or a discovery) and
@@ -13,7 +18,7 @@ A *claim* is one statement from a source paper (or one of ours), with
 - its ``tolerances``, each with the reason for its size.
 
 Checks register themselves with the :func:`claim` decorator when their module is imported;
-:func:`all_claims` imports every claim module listed in ``CLAIM_MODULES``.
+:func:`all_claims` imports every claim module of the family table :data:`FAMILIES`.
 """
 
 from __future__ import annotations
@@ -22,12 +27,12 @@ import dataclasses
 import enum
 import fnmatch
 import importlib
-import pkgutil
 import time
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from toyvae.evidence import Decision, Rules, decide
 from toyvae.profiles import Profile
 
 __all__ = [
@@ -44,6 +49,11 @@ __all__ = [
     "run_claim",
     "figure_numbers",
     "UnknownClaimError",
+    "Family",
+    "FAMILIES",
+    "family_of",
+    "rejudge",
+    "KINDS",
 ]
 
 
@@ -73,7 +83,10 @@ class Outcome:
     """What a check measured.
 
     Attributes:
-        verdict: the verdict the measurements support.
+        verdict: the verdict, for a claim without ``rules`` only (a claim with rules leaves it None:
+            :func:`run_claim` fills it in from :func:`toyvae.evidence.decide`).
+        evidence: the named per-seed arrays (leading axis: seed) the claim's rules judge; stored in the
+            JSON run, so a saved run can be re-judged by today's rules without training.
         measured: our numbers (JSON-serialisable scalars, strings or short lists).
         paper: the paper's numbers for the same quantities, where it gives any.
         summary: one line, "measured vs paper", for the table of `toyvae verify`.
@@ -85,9 +98,10 @@ class Outcome:
             claim's card; when empty, the card lists the claim's tolerances instead).
     """
 
-    verdict: Verdict
     measured: Mapping[str, Any]
     summary: str
+    verdict: Verdict | None = None
+    evidence: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     paper: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     details: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     figure_data: Mapping[str, Any] = dataclasses.field(default_factory=dict)
@@ -110,6 +124,8 @@ class Claim:
     # current code; 2026-11-23 (earlier code): confirmed"); empty for claims that do not depend on it.
     full_note: str = ""
     plot: Callable[[Mapping[str, Any]], Any] | None = None  # figure_data -> matplotlib Figure (the report's picture)
+    rules: Rules | Callable[[Mapping[str, Any]], Rules] | None = None  # the evidence layer's rules (see module doc)
+    kind: str = "closed form"  # one of KINDS: how the claim is checked
 
     def expected_for(self, profile: Profile) -> Verdict:
         """The registered verdict of ``profile`` (the full profile falls back to the quick one)."""
@@ -120,12 +136,13 @@ class Claim:
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    """A claim together with the outcome of one run of its check."""
+    """A claim together with the outcome of one run of its check (and, for a claim with rules, the decision)."""
 
     claim: Claim
     outcome: Outcome
     seconds: float
     profile: Profile
+    decision: Decision | None = None
 
     @property
     def ok(self) -> bool:
@@ -160,7 +177,15 @@ class Result:
             "figure_data": _jsonable(self.outcome.figure_data),
             "profile": str(self.profile),
             "seconds": round(self.seconds, 3),
+            "kind": self.claim.kind,
+            "family": family_of(self.claim.id).name,
+            "family_title": family_of(self.claim.id).title,
         }
+        if self.decision is not None:
+            row.update(decision={"verdict": self.decision.verdict, "reason": self.decision.reason},
+                       rules=[j.to_json() for j in self.decision.judgements],
+                       rule_fingerprint=self.decision.fingerprint,
+                       evidence=_jsonable(self.outcome.evidence))
         measured = self.outcome.measured
         if "seeds" in measured:
             row["seeds"] = _jsonable(measured["seeds"])
@@ -175,8 +200,37 @@ class UnknownClaimError(ValueError):
 
 _REGISTRY: dict[str, Claim] = {}
 
-# Report order of the claim families (the prefix of an id, before the first dot).
-FAMILY_ORDER = ("BS20", "NL26", "MB", "SL", "QA", "SCALE")
+KINDS = ("symbolic", "closed form", "trained")
+
+
+@dataclasses.dataclass(frozen=True)
+class Family:
+    """A family of claims: the prefix of their ids, its title, and the modules that register them."""
+
+    name: str
+    title: str
+    modules: tuple[str, ...]
+
+
+# The one table of claim families, in report order (the report reads the title from the JSON run).
+FAMILIES: tuple[Family, ...] = (
+    Family("BS20", "Berger & Sebag 2020, \"Variational Auto-Encoders: Not all failures are equal\"",
+           ("bs20_theory", "bs20_sphere", "bs20_toy", "bs20_images")),
+    Family("NL26", "Strano et al. 2026, \"How Neural Losses Shape VAE Latents\"", ("nl26_theory", "nl26_trained")),
+    Family("MB", "\"Mind your bits and errors: prioritizing the bits that matter in VAEs\"", ("mb", "mb_two_stage")),
+    Family("SL", "Lecture slides \"VAE: Rate-Distortion Curve & Aggregated Posterior\"",
+           ("slides_qa_theory", "sl_rd", "sl_multirate")),
+    Family("QA", "Q&A thread on MSE as the ELBO's reconstruction term", ()),
+    Family("SCALE", "Core checks at CelebA size (64x64x3, up to 2048 latents)", ("scale",)),
+)
+FAMILY_ORDER = tuple(f.name for f in FAMILIES)
+_OTHER = Family("other", "Other claims", ())
+
+
+def family_of(claim_id: str) -> Family:
+    """The family of a claim id (its prefix before the first dot)."""
+    prefix = claim_id.split(".")[0]
+    return next((f for f in FAMILIES if f.name == prefix), _OTHER)
 
 
 def claim(
@@ -190,12 +244,24 @@ def claim(
     expected_full: Verdict | str | None = None,
     plot: Callable[[Mapping[str, Any]], Any] | None = None,
     full_note: str = "",
+    rules: Rules | Callable[[Mapping[str, Any]], Rules] | None = None,
+    kind: str | None = None,
 ) -> Callable[[Callable[[Profile], Outcome]], Callable[[Profile], Outcome]]:
     """Register ``check`` as the check of claim ``id`` (decorator).
+
+    ``rules`` (a :class:`toyvae.evidence.Rules`, or a function of the evidence returning one) decide the
+    verdict from the evidence the check records; ``kind`` is one of :data:`KINDS` (default: "trained"
+    for a claim with rules, else "closed form").
 
     ``plot``, when given, draws the claim's figure from ``Outcome.figure_data`` alone and returns a
     ``matplotlib.figure.Figure``; the verification report (``toyvae verify --report``) calls it.
     """
+
+    chosen_kind = kind if kind is not None else ("trained" if rules is not None else "closed form")
+    if chosen_kind not in KINDS:
+        raise ValueError(f"claim {id!r}: kind must be one of {KINDS}, got {kind!r}")
+    if rules is not None and not (isinstance(rules, Rules) or callable(rules)):
+        raise TypeError(f"claim {id!r}: rules must be Rules or a function of the evidence returning Rules")
 
     def register(check: Callable[[Profile], Outcome]) -> Callable[[Profile], Outcome]:
         if id in _REGISTRY and _REGISTRY[id].check.__qualname__ != check.__qualname__:
@@ -211,6 +277,8 @@ def claim(
             expected_full=None if expected_full is None else Verdict(expected_full),
             plot=plot,
             full_note=full_note,
+            rules=rules,
+            kind=chosen_kind,
         )
         return check
 
@@ -225,13 +293,12 @@ def registered() -> Mapping[str, Claim]:
 def all_claims() -> list[Claim]:
     """Every registered claim, in report order.
 
-    Imports every public module of the package ``toyvae.claims`` (each registers its claims),
-    then orders the claims by family (``FAMILY_ORDER``) and, within a family, by id.
+    Imports every claim module of the family table :data:`FAMILIES` (each registers its claims), then
+    orders the claims by family and, within a family, by id.
     """
-    package = importlib.import_module("toyvae.claims")
-    for info in pkgutil.iter_modules(package.__path__):
-        if not info.name.startswith("_") and info.name != "registry":
-            importlib.import_module(f"toyvae.claims.{info.name}")
+    for family in FAMILIES:
+        for module in family.modules:
+            importlib.import_module(f"toyvae.claims.{module}")
     claims = list(_REGISTRY.values())
 
     def family_rank(c: Claim) -> int:
@@ -244,9 +311,10 @@ def all_claims() -> list[Claim]:
 def select(patterns: list[str] | tuple[str, ...] | None = None) -> list[Claim]:
     """The claims whose id matches any pattern.
 
-    A pattern matches an id that equals it, that starts with it followed by a dot or dash
-    (``"BS20"`` matches ``"BS20.T1"``, ``"BS20.T1"`` matches ``"BS20.T1-sharp"``), or that
-    matches it as a shell glob (``"*.T4?"``). Matching ignores case.
+    A pattern that equals a claim's id selects exactly that claim (``"NL26.T46"`` is not
+    ``"NL26.T46-trained"``). Otherwise it matches the ids that start with it followed by a dot or dash
+    (``"BS20"`` matches ``"BS20.T1"``, ``"BS20.T1"`` ...), or that match it as a shell glob (``"*.T4?"``).
+    Matching ignores case.
 
     Raises:
         UnknownClaimError: a pattern matches no claim.
@@ -256,7 +324,8 @@ def select(patterns: list[str] | tuple[str, ...] | None = None) -> list[Claim]:
         return claims
     chosen: list[Claim] = []
     for pattern in patterns:
-        hits = [c for c in claims if _matches(pattern, c.id)]
+        exact = [c for c in claims if c.id.lower() == pattern.lower()]
+        hits = exact or [c for c in claims if _matches(pattern, c.id)]
         if not hits:
             known = ", ".join(sorted({c.id.split(".")[0] for c in claims}))
             raise UnknownClaimError(
@@ -274,12 +343,37 @@ def _matches(pattern: str, claim_id: str) -> bool:
 
 
 def run_claim(c: Claim, profile: Profile = Profile.QUICK) -> Result:
-    """Run one claim's check and time it."""
+    """Run one claim's check, time it, and (for a claim with rules) decide its verdict from the evidence."""
     start = time.perf_counter()
     outcome = c.check(Profile(profile))
+    seconds = time.perf_counter() - start
     if not isinstance(outcome, Outcome):
         raise TypeError(f"check of {c.id} returned {type(outcome).__name__}, not Outcome")
-    return Result(claim=c, outcome=outcome, seconds=time.perf_counter() - start, profile=Profile(profile))
+    if c.rules is None:
+        if outcome.verdict is None:
+            raise TypeError(f"check of {c.id} chose no verdict and the claim declares no rules")
+        return Result(claim=c, outcome=outcome, seconds=seconds, profile=Profile(profile))
+    if outcome.verdict is not None:
+        raise TypeError(f"check of {c.id} chose a verdict by hand; its rules decide (toyvae.evidence.decide)")
+    decision = decide(c.rules, outcome.evidence)
+    outcome = dataclasses.replace(outcome, verdict=Verdict(decision.verdict),
+                                  rule=outcome.rule or _rule_text(decision))
+    return Result(claim=c, outcome=outcome, seconds=seconds, profile=Profile(profile), decision=decision)
+
+
+def _rule_text(decision: Decision) -> str:
+    """The rule text of a card, generated from the rule objects' judgements."""
+    return " ".join(f"[{j.role}] {j.sentence}." for j in decision.judgements) + f" Decision: {decision.reason}."
+
+
+def rejudge(row: Mapping[str, Any]) -> Decision | None:
+    """Today's rules applied to one saved result row's evidence (``toyvae judge``); None when the row's claim
+    has no rules or the row recorded no evidence (a run of earlier code)."""
+    all_claims()
+    c = _REGISTRY.get(row.get("id", ""))
+    if c is None or c.rules is None or not isinstance(row.get("evidence"), Mapping):
+        return None
+    return decide(c.rules, row["evidence"])
 
 
 def figure_numbers(values: Any, digits: int = 4) -> Any:

@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from toyvae.claims import _stats
-from toyvae.claims._plots import new_figure, seed_lines
+from toyvae.plots._style import new_figure, seed_lines
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
 from toyvae.experiments import scale
 from toyvae.experiments.scale import conv_crops, device, linear_crops, sphere_hd

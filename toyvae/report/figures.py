@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import io
-import pkgutil
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -33,23 +32,25 @@ class Picture:
 
 
 def registered_plots() -> tuple[dict[str, Plot], list[str]]:
-    """The plot functions of the registered claims by id, and the claim modules that failed to import.
+    """The plot functions by claim id (:mod:`toyvae.plots`, then any a claim still declares itself), and the
+    modules that failed to import.
 
-    Imports each claim module on its own, so a module that cannot be imported (a half-finished
-    experiment) costs only its own claims' pictures, not the report.
+    Imports each module on its own, so a module that cannot be imported (a half-finished experiment) costs
+    only its own claims' pictures, not the report.
     """
-    from toyvae.claims.registry import registered
+    from toyvae.claims.registry import FAMILIES, registered
+    from toyvae.plots import registered_plots as plot_modules
 
-    package = importlib.import_module("toyvae.claims")
-    failures = []
-    for info in pkgutil.iter_modules(package.__path__):
-        if info.name.startswith("_") or info.name == "registry":
-            continue
-        try:
-            importlib.import_module(f"toyvae.claims.{info.name}")
-        except Exception as err:  # noqa: BLE001 - any import failure only loses that module's figures
-            failures.append(f"toyvae.claims.{info.name}: {type(err).__name__}: {err}")
-    plots = {cid: c.plot for cid, c in registered().items() if c.plot is not None}
+    plots, failures = plot_modules()
+    for family in FAMILIES:
+        for module in family.modules:
+            try:
+                importlib.import_module(f"toyvae.claims.{module}")
+            except Exception as err:  # noqa: BLE001 - any import failure only loses that module's figures
+                failures.append(f"toyvae.claims.{module}: {type(err).__name__}: {err}")
+    for cid, c in registered().items():
+        if c.plot is not None:
+            plots.setdefault(cid, c.plot)
     return plots, failures
 
 

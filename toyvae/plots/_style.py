@@ -1,4 +1,4 @@
-"""Small figure builders shared by the trained claims' ``plot`` functions (matplotlib, no pyplot).
+"""Small figure builders shared by the plot functions (matplotlib, no pyplot).
 
 Each takes plain lists (a claim's ``figure_data``) and returns a ``matplotlib.figure.Figure``.
 """
