@@ -215,10 +215,11 @@ def test_every_plotted_theory_claim_draws(tmp_path):
 def test_plots_need_only_the_json(tmp_path):
     """The figure data survives the JSON round trip: the plot draws from what a saved run holds."""
     from toyvae.claims import run_claim, select
+    from toyvae.plots import plot_for
 
     [c] = select(["NL26.T41"])
     row = json.loads(json.dumps(run_claim(c).to_json()))
-    figure = c.plot(row["figure_data"])
+    figure = plot_for(c.id)(row["figure_data"])
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     _assert_png(buffer.getvalue())

@@ -8,22 +8,22 @@ Two independent routes meet in each check: the symbolic derivation in ``proofs/`
 search over radii of BS20 eq. (8), evaluated by the library's Bessel closed form and, at spot
 points, by adaptive quadrature of the angular integral (``scipy.integrate.quad``), which shares no
 code with the closed form.
+
+The checks measure (gaps, residuals, curvatures: a few float64 numbers each, recorded as ``evidence``);
+the declared rules (:class:`toyvae.evidence.Within` / :class:`~toyvae.evidence.Exact` against the stated
+tolerances) decide the verdict through :func:`toyvae.evidence.decide`. Plots: :mod:`toyvae.plots.theory`.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
-
 import numpy as np
 from scipy import integrate, optimize, special
 
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
+from toyvae.evidence import Exact, Rules, Within
 from toyvae.theory import hypersphere as hs
 from toyvae.theory import likelihoods
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 DIMENSIONS = (2, 3, 4, 8, 16, 32, 100)
 
@@ -84,32 +84,28 @@ def quadrature_gain(r: float, R: float, sigma: float, D: int) -> float:
     return -(r * r) / (2 * sigma**2) + top + np.log(value) - base
 
 
+def _steps(derive) -> float:
+    """The number of asserted steps of a sympy derivation (NaN when a step fails: the rule then reverses)."""
+    try:
+        return float(len(derive().steps))
+    except AssertionError:
+        return float("nan")
+
+
+def _count(steps: float) -> int | None:
+    """The step count as the JSON number it was before (None when the derivation failed)."""
+    return int(steps) if np.isfinite(steps) else None
+
+
+def _derivation_rule(what: str) -> Within:
+    """Every step of the sympy derivation in ``proofs/`` is asserted (a failed step records NaN)."""
+    return Within(name="sympy derivation", says=f"the sympy derivation of {what} asserts every step", a="sympy_steps",
+                  low=1.0, if_false="a step of the derivation fails")
+
+
 # ----------------------------------------------------------------------------------------------
 # BS20.T1
 # ----------------------------------------------------------------------------------------------
-
-def plot_t1(data) -> Figure:
-    """Collapse threshold against D: Theorem 1's R/sqrt(D-1), the sharp R/sqrt(D), and the brute-force location."""
-    from matplotlib.figure import Figure
-
-    D = np.array(data["D"], dtype=float)
-    located = np.array(data["located_threshold_over_R"], dtype=float)
-    fig = Figure(figsize=(6.4, 5.4))
-    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1.2))
-    fine = np.geomspace(D.min(), D.max(), 200)
-    top.plot(fine, 1 / np.sqrt(fine - 1), "--", color="tab:orange", label="Theorem 1: R/sqrt(D-1) (sufficient)")
-    top.plot(fine, 1 / np.sqrt(fine), "-", color="tab:red", label="sharp: R/sqrt(D)")
-    top.plot(D, located, "o", color="black", mfc="none", label="located by brute force")
-    top.set(xscale="log", yscale="log", ylabel="collapse threshold sigma_c / R")
-    top.legend(fontsize=8)
-    top.set_title("BS20 Theorem 1: r* = 0 for sigma >= sigma_c", fontsize=10)
-    bottom.plot(D, np.sqrt(D / (D - 1)) - 1, "--", color="tab:orange", label="Theorem 1 / sharp - 1")
-    gap = np.maximum(np.abs(located * np.sqrt(D) - 1), 1e-12)
-    bottom.plot(D, gap, "o", color="black", mfc="none", label="|located / sharp - 1|")
-    bottom.axhline(data["tolerance_rel"], color="grey", ls=":", label=f"tolerance {data['tolerance_rel']:g}")
-    bottom.set(xscale="log", yscale="log", xlabel="dimension D", ylabel="relative gap")
-    bottom.legend(fontsize=7)
-    return fig
 
 
 _T1_TOL = (
@@ -120,64 +116,78 @@ _T1_TOL = (
 )
 
 
+T1_RULES = Rules(
+    core=(
+        Within(name="collapse above R/sqrt(D-1)",
+               says="for every D and every sigma at and above R/sqrt(D-1) (1, 1.05, 2, 10 times it) no radius "
+                    "r > 0 beats r = 0 by more than gain_floor_nats (the theorem)",
+               a="max_gain_above_sufficient", high=_GAIN_FLOOR,
+               if_false="some r > 0 beats r = 0 in the theorem's region"),
+        _derivation_rule("eq. 8 -> eq. 9 and the Bessel form"),
+    ),
+    refinements=(
+        Within(name="threshold is R/sqrt(D)",
+               says="the brute-force collapse threshold equals R/sqrt(D) within threshold_rel for every D (the "
+                    "theorem's R/sqrt(D-1) is sufficient, not sharp)",
+               a="located_rel_to_sharp", high=1e-5),
+        Within(name="collapse inside the window",
+               says="inside the window R/sqrt(D) <= sigma < R/sqrt(D-1), where the theorem says nothing, r = 0 "
+                    "still beats r in {0.01, 0.1, 0.5, 1} R by quadrature of eq. 8 (no Bessel code)",
+               a="window_quadrature_gain", high=0.0),
+    ),
+)
+
+
 @claim(
     id="BS20.T1",
     source="Berger & Sebag 2020, Theorem 1, eqs. 8-9",
     statement="With data uniform on S_{D-1}(R) and a fixed decoder sigma, the optimal decoder-mean radius "
     "is r = 0 (the VAE models a blob, not the sphere) whenever sigma >= R/sqrt(D-1).",
     expected=Verdict.REFINED,
+    kind="closed form",
+    rules=T1_RULES,
     tolerances=_T1_TOL,
-    plot=plot_t1,
     finding="True as a sufficient condition (r* = 0 at and above R/sqrt(D-1) for every D tried), but not "
     "sharp: collapse already starts at R/sqrt(D); eq. 8 -> 9 and the Bessel form are derived in sympy.",
 )
 def check_t1(profile: Profile) -> Outcome:
     from toyvae.proofs import bs20_t1
 
-    steps = len(bs20_t1.derive().steps)
+    steps = _steps(bs20_t1.derive)
     above = (1.0, 1.05, 2.0, 10.0)  # sigma / sufficient threshold: the theorem's region
-    holds, located, window_collapsed = [], {}, []
+    gain_above, located, window_gain = [], {}, []
     for D in DIMENSIONS:
-        suff, sharp = float(hs.sufficient_threshold(1.0, D)), float(hs.sharp_threshold(1.0, D))
-        holds.append(all(_best_gain(1.0, f * suff, D)[0] <= _GAIN_FLOOR for f in above))
+        suff = float(hs.sufficient_threshold(1.0, D))
+        gain_above.append(max(_best_gain(1.0, f * suff, D)[0] for f in above))
         located[D] = located_threshold(D)
         # inside the window [R/sqrt(D), R/sqrt(D-1)) the theorem says nothing; quadrature shows collapse
         sigma_in = 1.0 / np.sqrt(D - 0.5)
         r_probe = (0.01, 0.1, 0.5, 1.0)
-        window_collapsed.append(max(quadrature_gain(r, 1.0, sigma_in, D) for r in r_probe) < 0)
-        del sharp
+        window_gain.append(max(quadrature_gain(r, 1.0, sigma_in, D) for r in r_probe))
     rel_to_sharp = {D: abs(located[D] * np.sqrt(D) - 1.0) for D in DIMENSIONS}
     rel_to_suff = {D: abs(located[D] * np.sqrt(D - 1) - 1.0) for D in DIMENSIONS}
-    statement_holds = all(holds)
-    sharper = all(rel_to_sharp[D] < 1e-5 for D in DIMENSIONS) and all(window_collapsed)
-    if statement_holds and sharper:
-        verdict = Verdict.REFINED
-    elif statement_holds:
-        verdict = Verdict.CONFIRMED
-    else:
-        verdict = Verdict.NOT_REPRODUCED
+    statement_holds = max(gain_above) <= _GAIN_FLOOR
     D_show = 8
     return Outcome(
-        verdict=verdict,
+        evidence={"max_gain_above_sufficient": np.array(gain_above),
+                  "located_rel_to_sharp": np.array([rel_to_sharp[D] for D in DIMENSIONS]),
+                  "window_quadrature_gain": np.array(window_gain), "sympy_steps": steps},
         measured={
             "collapse_for_all_sigma_above_R_over_sqrt(D-1)": statement_holds,
-            "collapse_inside_window_by_quadrature": all(window_collapsed),
+            "collapse_inside_window_by_quadrature": bool(max(window_gain) < 0),
             "located_threshold_over_R": {str(D): located[D] for D in DIMENSIONS},
             "max_rel_diff_located_vs_R/sqrt(D)": max(rel_to_sharp.values()),
             "min_rel_diff_located_vs_R/sqrt(D-1)": min(rel_to_suff.values()),
-            "sympy_steps_asserted": steps,
+            "sympy_steps_asserted": _count(steps),
         },
         paper={"threshold_over_R": "1/sqrt(D-1) (sufficient condition)"},
         figure_data={"D": list(DIMENSIONS), "located_threshold_over_R": [located[D] for D in DIMENSIONS],
                      "tolerance_rel": _T1_TOL[1].value},
-        rule="Refined if r* = 0 by brute force for every sigma at and above R/sqrt(D-1) (the theorem) and the "
-             "brute-force threshold equals R/sqrt(D) within threshold_rel with collapse inside the window; "
-             "confirmed if only the theorem holds; not reproduced otherwise.",
         summary=(
             f"collapse above R/sqrt(D-1) for D in {DIMENSIONS[0]}..{DIMENSIONS[-1]}: {statement_holds}; "
             f"located threshold = R/sqrt(D) within {max(rel_to_sharp.values()):.1e} "
             f"(D={D_show}: {located[D_show]:.6f} R vs paper's 1/sqrt(7) = {1 / np.sqrt(7):.6f} R); "
-            f"{steps} sympy steps asserted"
+            f"{steps:.0f} sympy steps asserted"
         ),
     )
 
@@ -186,31 +196,20 @@ def check_t1(profile: Profile) -> Outcome:
 # BS20.T1-sharp
 # ----------------------------------------------------------------------------------------------
 
-
-def plot_t1_sharp(data) -> Figure:
-    """r*(sigma)/R against sigma/(R/sqrt(D)) with brute-force argmaxes; 1 - r*/R against sigma (slope 2)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(9.6, 4.0))
-    left, right = fig.subplots(1, 2)
-    t = np.array(data["sigma_over_sharp"], dtype=float)
-    for i, (D, curve) in enumerate(zip(data["curve_D"], data["r*_over_R"])):
-        left.plot(t, curve, "-", color=f"C{i}", label=f"D = {D}: r*(sigma)")
-        left.axvline(np.sqrt(D / (D - 1)), color=f"C{i}", ls=":", lw=1)
-    pts = np.array(data["bruteforce_points"], dtype=float)  # rows: D, sigma/sharp, brute-force argmax / R
-    left.plot(pts[:, 1], pts[:, 2], "kx", ms=5, label="brute-force argmax")
-    left.axvline(1.0, color="black", lw=1.5, label="sharp threshold sigma = R/sqrt(D)")
-    left.set(xlabel="sigma / (R/sqrt(D))", ylabel="optimal radius r*/R", ylim=(-0.03, 1.03))
-    left.legend(fontsize=7)
-    left.set_title("r* leaves 0 at R/sqrt(D) (dotted: Thm 1's R/sqrt(D-1))", fontsize=9)
-    sig, gap = np.array(data["gap_sigma_over_R"], dtype=float), np.array(data["gap_1-r*/R"], dtype=float)
-    right.loglog(sig, gap, "ko-", mfc="none", label=f"D = 8, fitted slope {data['loglog_slope']:.2f}")
-    right.loglog(sig, gap[0] * (sig / sig[0]) ** 2, "--", color="grey", label="slope 2")
-    right.set(xlabel="sigma / R", ylabel="1 - r*/R")
-    right.legend(fontsize=8)
-    right.set_title("r*/R -> 1 as sigma -> 0", fontsize=9)
-    fig.tight_layout()
-    return fig
+T1_SHARP_RULES = Rules(core=(
+    Within(name="threshold is R/sqrt(D)", says="the brute-force collapse threshold equals R/sqrt(D) within "
+           "threshold_rel for every D in 2..100", a="located_rel_to_sharp", high=1e-5),
+    Within(name="r* is the argmax", says="r*(sigma) from the stationarity solver matches a bounded brute-force "
+           "maximiser of eq. 8 within argmax_rel (28 points: 4 sigmas below the threshold for each D)",
+           a="argmax_rel", high=1e-6),
+    Within(name="stationarity", says="r* solves r = R I_{D/2}(rR/sigma^2)/I_{D/2-1}(rR/sigma^2) (scipy's Bessel "
+           "functions) within stationarity_rel", a="stationarity_rel", high=1e-9),
+    Exact(name="r* = 0 above", says="r* is exactly 0 at, just above and at twice the threshold R/sqrt(D)",
+          a="r*_at_and_above_threshold", reference=0.0, tol=0.0),
+    Within(name="r*/R -> 1", says="1 - r*/R falls below 1e-5 at the smallest sigma tried (R/sqrt(8) * 1e-3, D = 8)",
+           a="1-r*/R_smallest_sigma", high=1e-5),
+    _derivation_rule("the threshold and the stationarity equation"),
+))
 
 
 @claim(
@@ -219,6 +218,8 @@ def plot_t1_sharp(data) -> Figure:
     statement="The exact collapse threshold is sigma_c = R/sqrt(D): r* = 0 iff sigma >= R/sqrt(D); below it "
     "r* > 0 solves r = R I_{D/2}(rR/sigma^2)/I_{D/2-1}(rR/sigma^2), and r*/R -> 1 as sigma -> 0.",
     expected=Verdict.CONFIRMED,
+    kind="closed form",
+    rules=T1_SHARP_RULES,
     tolerances=(
         *_T1_TOL,
         Tolerance("stationarity_rel", 1e-9, "r* is bisected to 1e-13 relative in log a; the Bessel ratio "
@@ -228,16 +229,16 @@ def plot_t1_sharp(data) -> Figure:
     ),
     finding="Confirmed: the brute-force threshold equals R/sqrt(D) to 1e-6 for D = 2..100; r*(sigma) solves "
     "the stationarity equation and agrees with a brute-force argmax; 1 - r*/R shrinks like sigma^2.",
-    plot=plot_t1_sharp,
 )
 def check_t1_sharp(profile: Profile) -> Outcome:
     from toyvae.proofs import bs20_t1_sharp
 
-    steps = len(bs20_t1_sharp.derive().steps)
-    rel_thr = max(abs(located_threshold(D) * np.sqrt(D) - 1.0) for D in DIMENSIONS)
+    steps = _steps(bs20_t1_sharp.derive)
+    rel_each = np.array([abs(located_threshold(D) * np.sqrt(D) - 1.0) for D in DIMENSIONS])
+    rel_thr = float(rel_each.max())
 
     # r* against an independent maximiser and the stationarity equation
-    worst_argmax, worst_stationarity, exact_zero = 0.0, 0.0, True
+    worst_argmax, worst_stationarity, above = 0.0, 0.0, []
     points = []  # (D, sigma / sharp, brute-force argmax / R) for the figure
     for D in DIMENSIONS:
         sharp = float(hs.sharp_threshold(1.0, D))
@@ -252,13 +253,13 @@ def check_t1_sharp(profile: Profile) -> Outcome:
             a = r_star / sigma**2
             rhs = special.ive(D / 2, a) / special.ive(D / 2 - 1, a)  # I_{D/2}/I_{D/2-1}, scipy directly
             worst_stationarity = max(worst_stationarity, abs(rhs - r_star) / r_star)
-        exact_zero &= bool(np.all(hs.optimal_radius(1.0, sharp * np.array([1.0, 1.001, 2.0]), D) == 0.0))
+        above.append(hs.optimal_radius(1.0, sharp * np.array([1.0, 1.001, 2.0]), D))
+    exact_zero = bool(np.all(np.array(above) == 0.0))
     # r*/R -> 1 as sigma -> 0: 1 - r*/R against sigma on a log-log scale (slope 2 expected)
     sig = np.array([1e-1, 1e-2, 1e-3]) / np.sqrt(8)
     gap = 1.0 - hs.optimal_radius(1.0, sig, 8)
     slope = float(np.polyfit(np.log(sig), np.log(gap), 1)[0])
 
-    ok = rel_thr < 1e-5 and worst_argmax < 1e-6 and worst_stationarity < 1e-9 and exact_zero and gap[-1] < 1e-5
     t = np.linspace(0.02, 1.3, 65)  # sigma / sharp threshold, for the figure's curves
     curve_D = (2, 8, 32, 100)
     figure_data = {
@@ -268,7 +269,9 @@ def check_t1_sharp(profile: Profile) -> Outcome:
         "gap_1-r*/R": figure_numbers(gap), "loglog_slope": slope,
     }
     return Outcome(
-        verdict=Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED,
+        evidence={"located_rel_to_sharp": rel_each, "argmax_rel": worst_argmax, "stationarity_rel": worst_stationarity,
+                  "r*_at_and_above_threshold": np.array(above), "1-r*/R_smallest_sigma": float(gap[-1]),
+                  "sympy_steps": steps},
         measured={
             "max_rel_diff_located_threshold_vs_R/sqrt(D)": rel_thr,
             "max_rel_diff_r*_vs_bruteforce_argmax": worst_argmax,
@@ -276,13 +279,10 @@ def check_t1_sharp(profile: Profile) -> Outcome:
             "r*=0_exactly_at_and_above_threshold": exact_zero,
             "1-r*/R_at_sigma/R=[1e-1,1e-2,1e-3]/sqrt(8)": gap.tolist(),
             "loglog_slope_of_1-r*/R_vs_sigma": slope,
-            "sympy_steps_asserted": steps,
+            "sympy_steps_asserted": _count(steps),
         },
         paper={"threshold_over_R": "1/sqrt(D-1) (Theorem 1, sufficient)"},
         figure_data=figure_data,
-        rule="Confirmed when all five hold: the brute-force threshold is R/sqrt(D) within threshold_rel, r* "
-             "matches a brute-force argmax (argmax_rel) and the stationarity equation (stationarity_rel), r* is "
-             "exactly 0 at and above the threshold, and 1 - r*/R < 1e-5 at the smallest sigma.",
         summary=(
             f"threshold = R/sqrt(D) to {rel_thr:.1e}; r* vs brute force {worst_argmax:.1e}, stationarity "
             f"{worst_stationarity:.1e}; 1 - r*/R ~ sigma^{slope:.2f} -> {gap[-1]:.1e}; paper: R/sqrt(D-1) sufficient"
@@ -294,24 +294,25 @@ def check_t1_sharp(profile: Profile) -> Outcome:
 # BS20.R1
 # ----------------------------------------------------------------------------------------------
 
-
-def plot_r1(data) -> Figure:
-    """Curvature of log p at r = 0 against R/(sigma sqrt(D)): one curve x^2 - 1 for every D."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.4))
-    ax = fig.subplots()
-    x = np.linspace(0.6, 1.3, 200)
-    ax.plot(x, x**2 - 1, "k-", lw=1.2, label="closed form (R^2/(D sigma^2) - 1)/sigma^2")
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.axvline(1.0, color="tab:red", lw=1.5, label="sign change: R = sigma sqrt(D) (all D)")
-    for i, (D, xw, cw, xa, ca) in enumerate(data["points"]):
-        ax.axvline(np.sqrt((D - 1) / D), color=f"C{i}", ls=":", lw=1)
-        ax.plot([xw, xa], [cw, ca], "o", color=f"C{i}", mfc="none", label=f"D = {int(D)}: finite differences")
-    ax.set(xlabel="R / (sigma sqrt(D))", ylabel="curvature of log p at r = 0  [x sigma^2]")
-    ax.set_title("BS20 remark: dotted lines mark the claimed switch R = sigma sqrt(D-1)", fontsize=9)
-    ax.legend(fontsize=6.5, ncol=2)
-    return fig
+R1_RULES = Rules(
+    controls=(
+        Within(name="finite differences match the closed form",
+               says="the finite-difference curvature of log p at r = 0 matches the closed form (R^2/(D sigma^2) - 1)"
+                    "/sigma^2 within curvature_fd_rel at every point (the instrument works)",
+               a="curvature_fd_rel_err", high=1e-4),
+    ),
+    core=(
+        Within(name="local minimum in the window",
+               says="as the remark states, r = 0 is a local minimum (curvature > 0) for sigma sqrt(D-1) < R, here "
+                    "at R = sigma sqrt(D - 1/2), inside the window below sigma sqrt(D), for every D",
+               a="curvature_window", low=0.0,
+               if_false="the curvature at r = 0 is negative there: r = 0 is still a local maximum"),
+        Within(name="local minimum above sqrt(D)",
+               says="r = 0 is a local minimum (curvature > 0) at R = sigma sqrt(D + 1/2) for every D",
+               a="curvature_above", low=0.0),
+        _derivation_rule("the curvature at r = 0"),
+    ),
+)
 
 
 @claim(
@@ -319,18 +320,19 @@ def plot_r1(data) -> Figure:
     source="Berger & Sebag 2020, remark after the proof of Theorem 1",
     statement="r = 0 is a local maximum of eq. 8 for R < sigma sqrt(D-1) and a local minimum for larger R.",
     expected=Verdict.NOT_REPRODUCED,
+    kind="symbolic",
+    rules=R1_RULES,
     tolerances=(
         Tolerance("curvature_fd_rel", 1e-4, "central second difference with step h = 1e-3 sigma has "
                   "truncation error O(h^2) relative to the curvature, plus rounding ~1e-16/h^2 = 1e-10"),
     ),
     finding="Not reproduced: in the window sigma sqrt(D-1) < R < sigma sqrt(D) the curvature at r = 0 is still "
     "negative (local and global maximum); the switch to a local minimum happens at R = sigma sqrt(D).",
-    plot=plot_r1,
 )
 def check_r1(profile: Profile) -> Outcome:
     from toyvae.proofs import bs20_r1
 
-    steps = len(bs20_r1.derive().steps)
+    steps = _steps(bs20_r1.derive)
     sigma, h = 1.0, 1e-3
     rows = {}
     for D in DIMENSIONS:
@@ -345,28 +347,22 @@ def check_r1(profile: Profile) -> Outcome:
         rows[D] = out
     window_max = all(rows[D]["R=sigma*sqrt(D-1/2) (window)"]["curvature_fd"] < 0 for D in DIMENSIONS)
     above_min = all(rows[D]["R=sigma*sqrt(D+1/2) (above)"]["curvature_fd"] > 0 for D in DIMENSIONS)
-    fd_ok = max(v["fd_rel_err"] for row in rows.values() for v in row.values()) < 1e-4
-    # The remark predicts a local minimum inside the window; a negative curvature there contradicts it.
-    if not fd_ok:
-        verdict = Verdict.OPEN
-    elif window_max:
-        verdict = Verdict.NOT_REPRODUCED
-    else:
-        verdict = Verdict.CONFIRMED
     d = 8
     w = rows[d]["R=sigma*sqrt(D-1/2) (window)"]["curvature_fd"]
     points = [(D, np.sqrt((D - 0.5) / D), rows[D]["R=sigma*sqrt(D-1/2) (window)"]["curvature_fd"],
                np.sqrt((D + 0.5) / D), rows[D]["R=sigma*sqrt(D+1/2) (above)"]["curvature_fd"]) for D in DIMENSIONS]
+    window, above = "R=sigma*sqrt(D-1/2) (window)", "R=sigma*sqrt(D+1/2) (above)"
     return Outcome(
-        verdict=verdict,
+        evidence={"curvature_window": np.array([rows[D][window]["curvature_fd"] for D in DIMENSIONS]),
+                  "curvature_above": np.array([rows[D][above]["curvature_fd"] for D in DIMENSIONS]),
+                  "curvature_fd_rel_err": np.array([[rows[D][k]["fd_rel_err"] for k in (window, above)]
+                                                    for D in DIMENSIONS]),
+                  "sympy_steps": steps},
         measured={"by_dimension": {str(D): rows[D] for D in DIMENSIONS},
                   "local_max_inside_window_all_D": window_max, "local_min_above_sqrt(D)_all_D": above_min,
-                  "sympy_steps_asserted": steps},
+                  "sympy_steps_asserted": _count(steps)},
         paper={"switch_at": "R = sigma sqrt(D-1)"},
         figure_data={"points": figure_numbers(points, 6)},  # D, x and curvature inside the window, and above
-        rule="Not reproduced if the finite-difference curvature at r = 0 is negative inside the window for every "
-             "D (a maximum where the remark puts a minimum); confirmed if it is positive; open if the finite "
-             "differences miss the closed form by more than curvature_fd_rel.",
         summary=(f"inside sigma sqrt(D-1) < R < sigma sqrt(D), curvature at r=0 < 0 for all D tried "
                  f"(D={d}, R=sigma sqrt(7.5): {w:.4f}/sigma^2): local max, not min; switch at R = sigma sqrt(D), "
                  f"paper says sigma sqrt(D-1)"),
@@ -378,24 +374,13 @@ def check_r1(profile: Profile) -> Outcome:
 # ----------------------------------------------------------------------------------------------
 
 
-def plot_f2(data) -> Figure:
-    """The D = 2 heat map of log p(x; r) per column (BS20 Fig. 2) with r*(sigma) and both thresholds."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 5.0))
-    ax = fig.subplots()
-    R, r = np.array(data["R_over_sigma"], dtype=float), np.array(data["r_over_sigma"], dtype=float)
-    values = np.array(data["log_p_minus_column_max"], dtype=float)
-    image = ax.pcolormesh(R, r, values, shading="nearest", cmap="viridis", vmin=data["floor"], vmax=0.0)
-    fig.colorbar(image, ax=ax, label="log p(x; r) - max over r  [nats]")
-    ax.plot(data["curve_R_over_sigma"], data["curve_r*_over_sigma"], color="black", lw=2, label="optimal radius r*")
-    ax.axvline(data["sufficient"], color="tab:orange", ls="--", label=f"Theorem 1: R/sigma = sqrt(D-1) = {data['sufficient']:.3f}")
-    ax.axvline(data["sharp"], color="tab:red", label=f"sharp: R/sigma = sqrt(D) = {data['sharp']:.3f}")
-    ax.axvline(data["leaves"], color="white", ls=":", label=f"check: maximiser leaves 0 at {data['leaves']:.3f}")
-    ax.set(xlabel="R / sigma", ylabel="r / sigma", xlim=(R.min(), R.max()), ylim=(r.min(), r.max()))
-    ax.set_title("D = 2: log p per column, cf. BS20 Fig. 2", fontsize=10)
-    ax.legend(fontsize=7, loc="upper left", framealpha=0.85)
-    return fig
+F2_RULES = Rules(core=(
+    Exact(name="leaves r = 0 at sqrt(2)", says="for D = 2 the grid maximiser of log p leaves r = 0 at R/sigma = sqrt(2) "
+          "within departure_abs", a="departure_R_over_sigma", reference=float(np.sqrt(2)), tol=2e-3),
+    Within(name="pi I_0 closed form", says="the D = 2 angular integral equals pi I_0(rR/sigma^2) (quadrature, "
+           "4 arguments) within closed_form_rel", a="closed_form_vs_quadrature_rel", high=1e-10),
+    _derivation_rule("the D = 2 marginal"),
+))
 
 
 @claim(
@@ -404,6 +389,8 @@ def plot_f2(data) -> Figure:
     statement="For D = 2, log p = -r^2/(2 sigma^2) + log I_0(rR/sigma^2) + const; over the (R/sigma, r/sigma) "
     "plane the maximiser leaves r = 0 at about R/sigma = sqrt(2).",
     expected=Verdict.CONFIRMED,
+    kind="closed form",
+    rules=F2_RULES,
     tolerances=(
         Tolerance("departure_abs", 2e-3, "the heat-map grid has R/sigma steps of 1e-3; the departure is "
                   "located to one step, doubled"),
@@ -411,12 +398,11 @@ def plot_f2(data) -> Figure:
     ),
     finding="Confirmed: the maximiser leaves r = 0 at R/sigma = 1.414 = sqrt(2) = sqrt(D) (the sharp threshold, "
     "not Theorem 1's R/sigma = 1); pi I_0 closed form matches quadrature.",
-    plot=plot_f2,
 )
 def check_f2(profile: Profile) -> Outcome:
     from toyvae.proofs import bs20_f2
 
-    steps = len(bs20_f2.derive().steps)
+    steps = _steps(bs20_f2.derive)
     D, sigma = 2, 1.0
     ratios = np.arange(1.0, 2.0 + 1e-12, 1e-3)  # R / sigma
     r = _radius_grid(3.0)
@@ -427,7 +413,6 @@ def check_f2(profile: Profile) -> Outcome:
     for a in (0.1, 1.0, 5.0, 30.0):
         quad, _ = integrate.quad(lambda p: np.exp(a * (np.cos(p) - 1.0)), 0, np.pi, epsabs=0, epsrel=1e-12)
         worst = max(worst, abs(quad / (np.pi * special.i0e(a)) - 1.0))
-    ok = abs(leaves - np.sqrt(2)) <= 2e-3 and worst < 1e-10
     # the picture: a 48 x 48 map (BS20 Fig. 2's axes, 0..4), each column shifted by its maximum
     R_map, r_map, floor = np.linspace(4 / 48, 4.0, 48), np.linspace(0.0, 4.0, 48), -8.0
     values = hs.log_marginal(r_map[:, None], R_map[None, :], sigma, D)
@@ -440,13 +425,12 @@ def check_f2(profile: Profile) -> Outcome:
         "sharp": float(np.sqrt(D)), "sufficient": float(np.sqrt(D - 1)), "leaves": float(leaves),
     }
     return Outcome(
-        verdict=Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED,
+        evidence={"departure_R_over_sigma": float(leaves), "closed_form_vs_quadrature_rel": worst,
+                  "sympy_steps": steps},
         measured={"R/sigma_where_max_leaves_r=0": float(leaves), "sqrt(2)": float(np.sqrt(2)),
-                  "closed_form_vs_quadrature_rel": worst, "sympy_steps_asserted": steps},
+                  "closed_form_vs_quadrature_rel": worst, "sympy_steps_asserted": _count(steps)},
         paper={"R/sigma_where_max_leaves_r=0": "about sqrt(2)"},
         figure_data=figure_data,
-        rule="Confirmed if the R/sigma at which the grid maximiser leaves r = 0 is within departure_abs of sqrt(2) "
-             "and the pi I_0 closed form matches quadrature within closed_form_rel; not reproduced otherwise.",
         summary=f"maximiser leaves r=0 at R/sigma = {leaves:.3f} (sqrt 2 = 1.414); paper: about sqrt(2)",
     )
 
@@ -456,21 +440,21 @@ def check_f2(profile: Profile) -> Outcome:
 # ----------------------------------------------------------------------------------------------
 
 
-def plot_s32_mse(data) -> Figure:
-    """Gaussian NLL minus the squared-error loss against the squared error: flat only at the matching sigma."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 4.2))
-    ax = fig.subplots()
-    se = np.array(data["squared_error"], dtype=float)
-    for key, style, size, label in (("sum", "o", 7, "summed SE, sigma^2 = 1/2"), ("mean", "s", 3, "mean SE, sigma^2 = D/2"),
-                                    ("sigma=1", "x", 3.5, "summed SE, sigma = 1 (wrong)")):
-        rest = np.array(data["nll_minus_loss"][key], dtype=float)
-        ax.plot(se, rest - rest.mean(), style, ms=size, mfc="none", label=label)
-    ax.set(xlabel="squared error |x - f|^2", ylabel="NLL - loss - its mean  [nats]")
-    ax.set_title(f"BS20 Sec. 3.2: NLL - loss is constant in f only at the right sigma (D = {data['D']})", fontsize=9)
-    ax.legend(fontsize=8)
-    return fig
+S32_MSE_RULES = Rules(
+    controls=(
+        Within(name="a wrong sigma is not constant", says="at sigma = 1 (not 1/sqrt(2)) NLL - summed squared error "
+               "varies by more than 1 nat over the 200 decoder means (the check can fail)", a="spread_sigma=1",
+               low=1.0),
+    ),
+    core=(
+        Within(name="summed SE is sigma^2 = 1/2", says="Gaussian NLL at sigma^2 = 1/2 minus the summed squared error "
+               "is constant in the decoder mean within constant_spread (200 random means, D = 64)", a="spread_sum",
+               high=1e-9),
+        Within(name="mean SE is sigma^2 = D/2", says="Gaussian NLL at sigma^2 = D/2 minus the mean squared error is "
+               "constant in the decoder mean within constant_spread", a="spread_mean", high=1e-9),
+        _derivation_rule("the Gaussian NLL as a squared error"),
+    ),
+)
 
 
 @claim(
@@ -479,16 +463,17 @@ def plot_s32_mse(data) -> Figure:
     statement="A summed squared error as reconstruction loss is a Gaussian decoder with sigma^2 = 1/2; "
     "the squared error averaged over D coordinates is one with sigma^2 = D/2.",
     expected=Verdict.CONFIRMED,
+    kind="symbolic",
+    rules=S32_MSE_RULES,
     tolerances=(Tolerance("constant_spread", 1e-9, "NLL - loss is a constant up to float64 rounding of sums "
                           "of ~100 terms of size ~10 (~1e-13); 1e-9 is a wide margin"),),
     finding="Confirmed: Gaussian NLL minus the summed (mean) squared error is constant in the decoder mean at "
     "sigma^2 = 1/2 (D/2), and nowhere else.",
-    plot=plot_s32_mse,
 )
 def check_s32_mse(profile: Profile) -> Outcome:
     from toyvae.proofs import bs20_s32_mse
 
-    steps = len(bs20_s32_mse.derive().steps)
+    steps = _steps(bs20_s32_mse.derive)
     rng = np.random.default_rng(0)
     D = 64
     x = rng.normal(size=D)
@@ -502,17 +487,15 @@ def check_s32_mse(profile: Profile) -> Outcome:
             "mean": likelihoods.gaussian_nll(x, means, sig_mean) - se / D,
             "sigma=1": likelihoods.gaussian_nll(x, means, 1.0) - se}
     spread_wrong = np.ptp(rest["sigma=1"])  # a wrong sigma is not constant
-    ok = spread_sum < 1e-9 and spread_mean < 1e-9 and spread_wrong > 1.0
     return Outcome(
-        verdict=Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED,
+        evidence={"spread_sum": spread_sum, "spread_mean": spread_mean, "spread_sigma=1": spread_wrong,
+                  "sympy_steps": steps},
         measured={"sigma^2_sum": sig_sum**2, "sigma^2_mean/D": sig_mean**2 / D,
                   "spread_sum": spread_sum, "spread_mean": spread_mean, "spread_sigma=1": spread_wrong,
-                  "sympy_steps_asserted": steps},
+                  "sympy_steps_asserted": _count(steps)},
         paper={"sigma^2_sum": 0.5},
         figure_data={"D": D, "squared_error": figure_numbers(se),
                      "nll_minus_loss": {k: figure_numbers(v, 8) for k, v in rest.items()}},
-        rule="Confirmed if NLL - loss varies by less than constant_spread over 200 random decoder means for both "
-             "reductions and by more than 1 nat at sigma = 1 (the check can fail); not reproduced otherwise.",
         summary=(f"sigma^2 = {sig_sum**2:.3g} (sum), {sig_mean**2:.3g} = D/2 (mean, D={D}); NLL - loss spread "
                  f"{max(spread_sum, spread_mean):.1e} vs {spread_wrong:.0f} at sigma=1; paper: sigma^2 = 1/2"),
     )
