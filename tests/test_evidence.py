@@ -308,3 +308,15 @@ def test_fingerprint_changes_with_any_rule_parameter_and_not_with_data():
     r2 = Rules(core=(Equivalence(name="e", says="s", a="a", margin=0.11),))
     assert r1.fingerprint() != r2.fingerprint()
     assert decide(r1, {"a": STRONG}).fingerprint == decide(r1, {"a": NULLISH}).fingerprint == r1.fingerprint()
+
+
+def test_noninferiority_power_matches_simulation_and_is_reported():
+    rng = np.random.default_rng(33)
+    rule = NonInferiority(name="ni", says="a >= -0.1", a="a", margin=0.1)
+    sim = _rate([rule.judge({"a": rng.normal(scale=0.1, size=6)}).state for _ in range(2000)], {State.HOLDS})
+    from toyvae.evidence import noninferiority_power
+
+    exact = noninferiority_power(6, 0.0, 0.1, 0.1)
+    assert abs(sim - exact) < 4 * np.sqrt(exact * (1 - exact) / 2000)
+    j = NonInferiority(name="ni", says="s", a="a", margin=0.1, pilot_sd=0.21).judge({"a": np.array([0.2, -0.3, 0.1, -0.2, 0.0, 0.05])})
+    assert j.state == State.UNRESOLVED and j.numbers["power"] < 0.5 and j.numbers["seeds_for_80pct"] > 6

@@ -53,6 +53,7 @@ __all__ = [
     "FAMILIES",
     "family_of",
     "rejudge",
+    "typical_seconds",
     "KINDS",
 ]
 
@@ -366,6 +367,19 @@ def _rule_text(decision: Decision) -> str:
     return " ".join(f"[{j.role}] {j.sentence}." for j in decision.judgements) + f" Decision: {decision.reason}."
 
 
+def typical_seconds() -> dict[str, float]:
+    """Seconds each claim took in the last registered quick run on two CPU cores (``quick_times.json``, written
+    from that run's JSON; empty when absent)."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).with_name("quick_times.json")
+    try:
+        return {str(k): float(v) for k, v in json.loads(path.read_text()).get("seconds", {}).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
 def rejudge(row: Mapping[str, Any]) -> Decision | None:
     """Today's rules applied to one saved result row's evidence (``toyvae judge``); None when the row's claim
     has no rules or the row recorded no evidence (a run of earlier code)."""
@@ -373,7 +387,11 @@ def rejudge(row: Mapping[str, Any]) -> Decision | None:
     c = _REGISTRY.get(row.get("id", ""))
     if c is None or c.rules is None or not isinstance(row.get("evidence"), Mapping):
         return None
-    return decide(c.rules, row["evidence"])
+    try:
+        return decide(c.rules, row["evidence"])
+    except KeyError as err:  # today's rules read evidence the saved run did not record
+        fingerprint = c.rules.fingerprint() if isinstance(c.rules, Rules) else "unknown"
+        return Decision("open", f"cannot re-judge this run: {err.args[0]}", (), fingerprint)
 
 
 def figure_numbers(values: Any, digits: int = 4) -> Any:

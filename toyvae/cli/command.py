@@ -69,10 +69,17 @@ def _build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="rebuild the verification report from a saved run (no training)")
     report.add_argument("run", metavar="RUN.json", type=Path, help="a run written by 'toyvae verify --json'")
-    report.add_argument("--out", metavar="DIR", type=Path, required=True, help="folder for report.html and report.md")
+    report.add_argument("--out", metavar="DIR", type=Path, default=None,
+                        help="folder for report.html and report.md (default: beside RUN.json)")
+
+    judge = sub.add_parser("judge", help="re-judge a saved run's evidence with today's rules (no training)")
+    judge.add_argument("run", metavar="RUN.json", type=Path, help="a run written by 'toyvae verify --json'")
+    judge.add_argument("--json", metavar="PATH", type=Path,
+                       help="also write the run with today's verdicts, judgements and rule fingerprints to PATH")
 
     listing = sub.add_parser("list", help="list the registered claims")
     listing.add_argument("--markdown", action="store_true", help="the README's claims table")
+    listing.add_argument("--catalogue", action="store_true", help="the claim catalogue of docs/claims.md")
 
     env = sub.add_parser("env", help="versions, commit and device this toyvae runs with")
     env.add_argument("--json", action="store_true", help="machine-readable (the 'provenance' of a JSON run)")
@@ -106,11 +113,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         if args.command == "list":
+            if args.catalogue:
+                from toyvae.claims.registry import all_claims
+
+                print(claims_catalogue(all_claims()))
+                return 0
             return _list(markdown=args.markdown)
         if args.command == "env":
             return _env(as_json=args.json)
         if args.command == "report":
             return _report(args.run, args.out)
+        if args.command == "judge":
+            return _judge(args.run, args.json)
         if args.command == "course":
             return _course(args)
         from toyvae.profiles import seed_offset
@@ -174,6 +188,10 @@ def _verify(patterns, profile: str, json_path: Path | None, report_dir: Path | N
         from toyvae.report.run import dumps, run_record
 
         record = run_record([r.to_json() for r in results], profile=profile, seconds=total, provenance=provenance())
+        from toyvae.profiles import current_seed_offset
+
+        if current_seed_offset():  # a replication run: which verdicts moved from the registered (offset 0) ones
+            record["replication"] = {"seed_offset": current_seed_offset(), "moved": [r.claim.id for r in failed]}
         text = dumps(record)
         # every output goes to a temporary file in its folder first and is renamed into place, so an
         # interrupt leaves it complete or absent (toyvae.cli._interrupt)
@@ -211,19 +229,60 @@ def _clash(json_path: Path, report_dir: Path) -> str | None:
     return None
 
 
-def _report(run_path: Path, out_dir: Path) -> int:
+def _report(run_path: Path, out_dir: Path | None) -> int:
     from toyvae.report import RunFormatError, build_report, load_run
 
+    if out_dir is not None and not str(out_dir).strip():
+        raise UsageError("toyvae report: --out: an empty folder name")
     try:
         run = load_run(run_path)
     except RunFormatError as err:
         raise UsageError(f"toyvae report: {err}") from None
+    if out_dir is None:
+        out_dir = run_path.parent / (run_path.stem + "_report")
     if problem := folder_problem(out_dir):
         raise UsageError(f"toyvae report: --out: {problem}")
     html_path, md_path = build_report(run, out_dir)
     note = " (a record of earlier code: provenance not recorded)" if run["legacy"] else ""
     print(f"wrote {html_path} and {md_path}{note}")
     return 0
+
+
+def _judge(run_path: Path, json_path: Path | None) -> int:
+    """Today's rules on a saved run's evidence: one line per claim whose rules could re-judge it."""
+    from toyvae.claims.registry import rejudge
+    from toyvae.report import RunFormatError, load_run
+
+    if json_path is not None and (problem := file_problem(json_path)):
+        raise UsageError(f"toyvae judge: --json: {problem}")
+    try:
+        run = load_run(run_path)
+    except RunFormatError as err:
+        raise UsageError(f"toyvae judge: {err}") from None
+    moved, judged, skipped = [], 0, []
+    for row in run["results"]:
+        decision = rejudge(row)
+        if decision is None:
+            skipped.append(row.get("id", "?"))
+            continue
+        judged += 1
+        same_rules = decision.fingerprint == row.get("rule_fingerprint")
+        mark = "" if decision.verdict == row.get("verdict") else "  MOVED"
+        if mark:
+            moved.append(row["id"])
+        print(f"{row['id']:<28} saved {row.get('verdict', '?'):<15} today {decision.verdict:<15}"
+              f"{'same rules' if same_rules else 'rules changed since the run'}{mark}")
+        row.update(verdict=decision.verdict, decision={"verdict": decision.verdict, "reason": decision.reason},
+                   rules=[j.to_json() for j in decision.judgements], rule_fingerprint=decision.fingerprint)
+    print(f"\n{judged} claims re-judged from their evidence, {len(moved)} moved"
+          + (f" ({', '.join(moved)})" if moved else "")
+          + (f"; {len(skipped)} without evidence or rules (closed forms rerun in seconds: toyvae verify)" if skipped else ""))
+    if json_path is not None:
+        from toyvae.report.run import dumps
+
+        write_text_atomically(json_path, dumps(run))
+        print(f"wrote {json_path}")
+    return 0 if not moved else 1
 
 
 def _env(*, as_json: bool) -> int:
@@ -271,22 +330,90 @@ def _list(*, markdown: bool) -> int:
     if markdown:
         print(claims_markdown(claims))
         return 0
+    from toyvae.claims.registry import typical_seconds
+
+    seconds = typical_seconds()
     id_w = max(len(c.id) for c in claims)
+    print(f"{'claim':<{id_w}}  {'kind':<11}  {'quick time':>10}  {'registered verdict':<32}  source")
     for c in claims:
         full = "" if c.expected_full is None else f" (full: {c.expected_full})"
-        print(f"{c.id:<{id_w}}  {str(c.expected) + full:<32}  {c.source}")
+        t = seconds.get(c.id)
+        when = "?" if t is None else ("shared" if t < 0.5 and c.kind == "trained" else f"{t:.0f} s" if t >= 1 else "<1 s")
+        print(f"{c.id:<{id_w}}  {c.kind:<11}  {when:>10}  {str(c.expected) + full:<32}  {c.source}")
+    print("\nquick time: seconds of a quick `toyvae verify` on two CPU cores (compilation included; 'shared': the "
+          "claim reuses a run an earlier claim trained, whose time it shows)")
     return 0
 
 
 def claims_markdown(claims) -> str:
     """The README's table of claims and their registered verdicts (a test keeps the two in sync)."""
-    rows = ["| claim | source | verdict (quick) | verdict (full) | what our checks establish |",
-            "|---|---|---|---|---|"]
+    rows = ["| claim | kind | source | verdict (quick) | verdict (full) | what our checks establish |",
+            "|---|---|---|---|---|---|"]
     for c in claims:
         finding = (c.finding or c.statement).replace("|", "\\|").replace("\n", " ")
         full = str(c.expected_full) if c.expected_full is not None else (c.full_note or "—")
-        rows.append(f"| {c.id} | {c.source} | {c.expected} | {full} | {finding} |")
+        rows.append(f"| {c.id} | {c.kind} | {c.source} | {c.expected} | {full} | {finding} |")
     return "\n".join(rows)
+
+
+CATALOGUE_HEAD = """# Claim catalogue
+
+Every claim `toyvae` checks: its id (stable: tests, the README and users refer to it), its source, the
+statement in our words, how it is checked, the rules that decide it and its registered verdicts. This
+file is generated from the registry (`toyvae list --catalogue > docs/claims.md`; a test keeps it in
+sync). What each paper states and which claim checks it: `docs/coverage.md`. Why a rule changed:
+`docs/rule-history.md`.
+
+## Verdict words
+
+- **confirmed**: the claim holds as stated, within a stated tolerance;
+- **refined**: it holds, and we establish a sharper or corrected statement (the card says which);
+- **not reproduced**: our measurement disagrees (the numbers are on the card);
+- **open**: it cannot be decided with our data (the card names what is missing).
+
+For a trained claim the word is chosen by `toyvae.evidence.decide` from the claim's rules (below),
+never by hand: premises must hold for the rules that depend on them to be testable; controls must
+pass for any verdict but open; reversals are corrected across a claim's core rules (Holm); a
+refinement that holds turns "confirmed" into "refined".
+
+## Conventions
+
+- KL to a standard normal prior: KL(N(mu, diag s) || N(0, I)) = ||mu||^2 / 2 + sum_i g(s_i), with
+  g(s) = (s - 1 - log s) / 2; the "variance-KL" is sum_i g(s_i).
+- NL26's quadratic distortion has no 1/2: d_M(x, z) = (x - W z)^T G (x - W z).
+- Gaussian decoder NLL: ||x - m||^2 / (2 sigma^2) + (D/2) log(2 pi sigma^2). Rates in nats unless a
+  figure says bits.
+- Seeds are the unit of evidence (at least three per setting); "at convergence" means averaged over a
+  stated final window or read from parameters averaged over the last steps.
+"""
+
+
+def claims_catalogue(claims) -> str:
+    """docs/claims.md: every claim with its kind, source, statement, rules, tolerances and verdicts."""
+    from toyvae.claims.registry import family_of
+    from toyvae.evidence import Rules
+
+    out, family = [CATALOGUE_HEAD], None
+    for c in claims:
+        fam = family_of(c.id)
+        if fam.name != family:
+            family = fam.name
+            out.append(f"\n## {fam.name}: {fam.title}\n")
+        full = str(c.expected_full) if c.expected_full is not None else (c.full_note or "as quick")
+        out.append(f"### {c.id}\n\n*{c.source}* — {c.kind}; registered verdict: **{c.expected}** (quick), {full} "
+                   f"(full)\n\n{c.statement}\n")
+        if isinstance(c.rules, Rules):
+            out.append(f"Rules (fingerprint `{c.rules.fingerprint()}`):\n")
+            out.extend(f"- [{role}] {rule.says} ({rule.kind})" for role, rule in c.rules.roles())
+            out.append("")
+        elif c.rules is not None:
+            out.append("Rules: chosen per plan from the evidence names (see the claim module); the run's JSON "
+                       "records them and their fingerprint.\n")
+        if c.tolerances:
+            out.append("Tolerances:\n")
+            out.extend(f"- `{t.name}` = {t.value:g}: {t.reason}" for t in c.tolerances)
+            out.append("")
+    return "\n".join(out) + "\n"
 
 
 def _course(args) -> int:

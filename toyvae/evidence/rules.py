@@ -290,6 +290,13 @@ class NonInferiority(_Compared):
 
     kind: ClassVar[str] = "NonInferiority"
 
+    def power(self, n: int, sd: float | None = None) -> float | None:
+        """P(HOLDS | the true difference is ``effect``, default 0) at ``n`` seeds."""
+        sd = self.pilot_sd if sd is None else sd
+        if sd is None or n < 2 or not sd > 0:
+            return None
+        return _power.noninferiority_power(n, self.effect or 0.0, self.margin, sd, self.alpha)
+
     def judge(self, evidence, role=Role.CORE):
         d = self.difference(evidence) + self.margin
         if why := _unusable(d):
@@ -300,6 +307,13 @@ class NonInferiority(_Compared):
         numbers["margin"] = self.margin
         detail = (f"{self._unit()} {_g(numbers['mean'])} vs -{_g(self.margin)}, one-sided t = {_g(numbers['t'])} "
                   f"over {numbers['n']} seeds")
+        if state == State.UNRESOLVED:
+            sd = self.pilot_sd if self.pilot_sd is not None else numbers["se"] * np.sqrt(numbers["n"])
+            pw = self.power(numbers["n"], sd)
+            if pw is not None:
+                need = _power.seeds_for_power(lambda k: self.power(k, sd) or 0.0)
+                numbers.update(power=pw, seeds_for_80pct=need)
+                detail += f"; power {pw:.0%} if there were no difference" + (f", {need} seeds give 80%" if need else "")
         return self._judgement(role, state, detail, numbers, p_h / 2, p_r / 2)
 
 
