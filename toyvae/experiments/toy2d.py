@@ -37,7 +37,7 @@ from toyvae.experiments.measurement import Measurement
 
 __all__ = ["Toy2DPlan", "Toy2DResult", "PLANS", "PAPER_TABLE1", "PAPER_SIGMA_STAR", "PAPER_A2_TERMS", "FIXED_SIGMAS",
            "AVERAGE_LAST", "TABLE1_ORDER", "REGIONS", "run", "table", "spread_by_region", "ls_sigma_final",
-           "measure_table1", "measure_lvae", "measure_f4", "measure_a2", "measure_a2_terms", "measure_s32"]
+           "measure_table1", "measure_lvae", "measure_f4", "measure_a2", "measure_a2_terms", "measure_s32", "measure_reconstructions", "RECON_SETTINGS"]
 
 FIXED_SIGMAS = (1.0, 0.3, 0.1, 0.03, 0.01)
 # Table 1 of the paper (mean ELBO over 10 runs, nats per point, higher is better); F* is its
@@ -369,4 +369,61 @@ def measure_a2_terms(r: Toy2DResult) -> Measurement:
               "distortion": {n: np.asarray(r.metrics[n]["distortion"]).tolist() for n in names},
               "paper_rate": {n: PAPER_A2_TERMS[f"rate[{n}]"] for n in names},
               "paper_distortion": {n: PAPER_A2_TERMS[f"distortion[{n}]"] for n in names}}
+    return Measurement(evidence, numbers, figure)
+
+
+RECON_SETTINGS = ("F 1", "F 0.3", "F 0.1", "F 0.03", "F 0.01", "F*", "LS", "LV")
+
+
+def measure_reconstructions(r: Toy2DResult, n: int = 3000) -> Measurement:
+    """Sec. 4.2 / Fig. 4, per setting and seed: reconstructions (the mean of p(x|z) at the posterior mean of z)
+    against their inputs, and prior draws' decoder means against the samples.
+
+    * ``log_denoise/<setting>/<region>``: log of the RMS distance to the curve of the reconstructions over that of
+      their inputs, points grouped by the input's region (< 0: the reconstruction denoises);
+    * ``log_hide/<setting>``: log of the RMS distance from each input to its reconstruction over the ideal
+      denoiser's error sqrt(2 E s^2) (well below 0: the reconstructions hide the inputs);
+    * ``log_means_vs_samples/<setting>``: log of the RMS distance to the curve of prior draws' decoder means over
+      that of the samples drawn from p(x|z) (< 0: the means lie nearer the manifold than the samples).
+    """
+    import jax
+
+    from toyvae.experiments.bs20_metrics import generate, reconstruct
+
+    x, region, _ = r.data.sample_labelled(jax.random.PRNGKey(31_000), n)
+    x, region = np.asarray(x, np.float64), np.asarray(region)
+    noise = np.asarray(r.data.noise, np.float64)
+    ideal = float(np.sqrt(2.0 * np.mean(noise[region] ** 2)))
+    _, d_x = _nearest_on_curve(r.data, x)
+    rms = lambda d, mask=slice(None): float(np.sqrt(np.mean(d[mask] ** 2)))  # noqa: E731
+    evidence: dict[str, list[float]] = {}
+    spread = {}
+    for name in RECON_SETTINGS:
+        res, i = r.locate(name)
+        rows = []
+        for k in range(len(r.plan.seeds)):
+            mu, _ = reconstruct(res, i, k, x, averaged=True)
+            _, d_mu = _nearest_on_curve(r.data, np.asarray(mu, np.float64))
+            per_region = [rms(d_mu, region == j) / rms(d_x, region == j) for j in range(3)]
+            rows.append(per_region)
+            evidence.setdefault(f"log_hide/{name}", []).append(
+                float(np.log(np.sqrt(np.mean(np.sum((np.asarray(mu) - x) ** 2, axis=1))) / ideal)))
+            means, _, samples = generate(res, i, k, n, averaged=True)
+            _, d_means = _nearest_on_curve(r.data, np.asarray(means, np.float64))
+            _, d_samples = _nearest_on_curve(r.data, np.asarray(samples, np.float64))
+            evidence.setdefault(f"log_means_vs_samples/{name}", []).append(float(np.log(rms(d_means) / rms(d_samples))))
+        rows = np.asarray(rows)
+        spread[name] = rows.tolist()
+        for j, reg in enumerate(REGIONS):
+            evidence[f"log_denoise/{name}/{reg}"] = np.log(rows[:, j]).tolist()
+    numbers = {"plan": _plan_note(r), "seeds": list(r.plan.seeds), "sigma_star": r.sigma_star,
+               "ideal_denoiser_rmse": ideal, "regions": list(REGIONS),
+               **{f"recon_over_input_spread[{name}]": np.exp(np.mean(np.log(v), axis=0)).tolist()
+                  for name, v in spread.items()},
+               **{f"recon_error_over_ideal[{name}]": float(np.exp(np.mean(evidence[f'log_hide/{name}'])))
+                  for name in RECON_SETTINGS}}
+    figure = {"settings": list(RECON_SETTINGS), "regions": list(REGIONS), "spread_ratio": spread,
+              "hide": {name: np.exp(evidence[f"log_hide/{name}"]).tolist() for name in RECON_SETTINGS},
+              "means_vs_samples": {name: np.exp(evidence[f"log_means_vs_samples/{name}"]).tolist()
+                                   for name in RECON_SETTINGS}}
     return Measurement(evidence, numbers, figure)

@@ -94,3 +94,31 @@ def a2_terms(data):
            title="BS20 App. A.2: LS keeps less information at the same reconstruction")
     ax.legend(fontsize=7)
     return fig
+
+
+@plot("BS20.F4-recon")
+def reconstructions(data):
+    fig, (ax1, ax2) = new_figure(2, width=5.5)
+    settings, regions = data["settings"], data["regions"]
+    x = np.arange(len(settings))
+    for j, reg in enumerate(regions):
+        vals = np.asarray([np.asarray(data["spread_ratio"][s])[:, j] for s in settings])  # (settings, seeds)
+        for k in range(vals.shape[1]):
+            ax1.plot(x + 0.1 * (j - 1), vals[:, k], "o", color=f"C{j}", ms=3, alpha=0.5,
+                     label=f"{reg}-noise region" if k == 0 else None)
+    ax1.axhline(1.0, color="k", lw=0.8)
+    ax1.set_xticks(x, settings, rotation=30)
+    ax1.set(yscale="log", ylabel="RMS distance to the curve: reconstruction / input",
+            title="below 1: the reconstruction denoises")
+    ax1.legend(fontsize=7)
+    for k in range(len(data["hide"][settings[0]])):
+        ax2.plot(x, [data["hide"][s][k] for s in settings], "o", color="C0", ms=3, alpha=0.5,
+                 label="||input - reconstruction|| / ideal denoiser's error" if k == 0 else None)
+        ax2.plot(x, [data["means_vs_samples"][s][k] for s in settings], "s", color="C3", ms=3, alpha=0.5,
+                 label="prior draws: means / samples (distance to the curve)" if k == 0 else None)
+    ax2.axhline(0.5, color="C0", ls=":", lw=0.8)
+    ax2.axhline(1.0, color="k", lw=0.8)
+    ax2.set_xticks(x, settings, rotation=30)
+    ax2.set(yscale="log", title="reconstructions that hide their inputs; generation's means")
+    ax2.legend(fontsize=7)
+    return fig
