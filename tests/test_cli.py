@@ -202,11 +202,15 @@ def test_bench_usage_error_is_one_line_exit_2(capsys, args):
     assert err.startswith("toyvae bench: error:")
 
 
-def test_prefix_selects_a_family():
+def test_an_exact_id_selects_exactly_that_claim_and_prefixes_or_globs_select_families():
     from toyvae.claims import select
 
-    ids = [c.id for c in select(["BS20.T1"])]
+    assert [c.id for c in select(["BS20.T1"])] == ["BS20.T1"]  # not BS20.T1-sharp, BS20.T1tab, ...
+    assert [c.id for c in select(["nl26.t46"])] == ["NL26.T46"]  # case-insensitive, not NL26.T46-trained
+    ids = [c.id for c in select(["BS20.T1*"])]
     assert "BS20.T1" in ids and "BS20.T1-sharp" in ids and all(i.startswith("BS20.T1") for i in ids)
+    family = [c.id for c in select(["BS20"])]
+    assert len(family) > 5 and all(i.startswith("BS20.") for i in family)
 
 
 def test_console_entry_point_runs_as_a_module():
