@@ -1,28 +1,54 @@
 """BS20 Table 2 (Sec. 4.3): learned per-pixel sigma vs the MSE loss on real images.
 
-MNIST and CelebA cannot be downloaded here; the check runs on scikit-learn's bundled 8x8
-digits (:mod:`toyvae.experiments.digits`, one cached run per profile) and compares the
-DIRECTION of the paper's result. Our ELBOs are in nats per image with all constants and in
-bits per pixel; the paper's constants are not stated, so its numbers are shown beside ours,
-not compared with them.
+Declarations only. MNIST and CelebA cannot be downloaded here; the check runs on scikit-learn's bundled 8x8
+digits (:mod:`toyvae.experiments.digits`, one cached run per profile, measured by
+:func:`~toyvae.experiments.digits.measure_table2`) and judges the DIRECTION of the paper's result, paired over
+seeds. Our ELBOs are in nats per image with all constants and in bits per pixel; the paper's constants are
+not stated, so its numbers are shown beside ours, not compared with them (a difference of two Gaussian
+decoders' ELBOs does not depend on that constant: the paper's MNIST gap, 4.83 bits per pixel, is the effect
+against which the ordering's power is stated).
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
+from collections.abc import Mapping
+from typing import Any
 
 from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim
+from toyvae.evidence import Ordering, Rules
 from toyvae.experiments import digits
 
-__all__ = ["check_t2tab"]
+__all__ = ["check_t2tab", "t2tab_rules"]
+
+# Seed standard deviation of the LV - F gap (bits per pixel) in the stored quick run before this conversion
+# (/tmp/before_quick.json, 2026-12-06: gaps 2.419, 2.429, 1.840 on the raw digits).
+PILOT_SD_BITS = 0.337
 
 
-def _note(r: digits.DigitsResult) -> str:
-    p = r.plan
-    return (f"sklearn digits 8x8, {len(p.seeds)} seeds {list(p.seeds)}, {p.steps} steps, "
-            f"{p.depth} blocks of {p.width}, latent {p.latent_dim}")
+def _variants(evidence: Mapping[str, Any]) -> list[str]:
+    """The data variants recorded in ``evidence`` (from the names only), raw first."""
+    found = {k.split("/")[0] for k in evidence if "/bits_per_pixel/" in k}
+    return sorted(found, key=lambda v: (v != "raw", v))
+
+
+def lv_beats_f(variant: str) -> Ordering:
+    return Ordering(name=f"{variant}: LV > F", a=f"{variant}/bits_per_pixel/LV", b=f"{variant}/bits_per_pixel/F",
+                    effect=digits.PAPER_GAP_BITS, pilot_sd=PILOT_SD_BITS,
+                    says=f"{variant} digits: the LV-VAE's held-out ELBO (bits per pixel) exceeds the MSE F-VAE's, "
+                         "paired over seeds",
+                    if_false="the squared-error loss (fixed sigma^2 = 1/2) gives the better ELBO")
+
+
+def gain_not_from_floor(variant: str) -> Ordering:
+    return Ordering(name=f"{variant}: gain on varying pixels", a=f"{variant}/gain_on_varying_pixels_bpp", b=0.0,
+                    says=f"{variant} digits: LV's log-density gain over F at the posterior mean is positive on the 61 "
+                         "pixels that vary (control: the gap is not carried by the 3 always-zero pixels, where a "
+                         "learned sigma can shrink to the floor)")
+
+
+def t2tab_rules(evidence: Mapping[str, Any]) -> Rules:
+    vs = _variants(evidence)
+    return Rules(core=tuple(lv_beats_f(v) for v in vs), controls=tuple(gain_not_from_floor(v) for v in vs))
 
 
 @claim(
@@ -33,45 +59,29 @@ def _note(r: digits.DigitsResult) -> str:
               "fixed Gaussian decoder with sigma^2 = 1/2 (paper, bits per pixel: MNIST 4.89 vs 0.06, "
               "CelebA 57.51 vs 5.52). Checked in direction on scikit-learn's 8x8 digits.",
     expected=Verdict.CONFIRMED,
-    expected_full=None,
+    kind="trained",
+    rules=t2tab_rules,
     full_note="not re-run (2026-11-23, earlier code: confirmed)",
-    tolerances=(Tolerance("direction", 0.0, "the claim is an ordering: LV's ELBO must exceed F's for "
-                          "EVERY seed and data variant; the gap is reported in bits per pixel, not "
-                          "thresholded, because the paper's unit constants are unknown"),),
-    finding="On sklearn digits the LV-VAE beats the MSE F-VAE by about 2-3 bits per pixel on every seed "
-            "(also with dequantized pixels); with all constants F's ELBO is negative (-0.93 bit/pixel).",
+    tolerances=(Tolerance("alpha", 0.05, "LV > F is a paired t over seeds, two-sided at 5% (t > 4.30 with 3 seeds); "
+                          "the gap is reported in bits per pixel, not thresholded, because the paper's unit constants "
+                          "are unknown"),),
+    finding=("Confirmed in the quick profile (raw digits, 3 seeds, 1500 steps): the LV-VAE beats the MSE F-VAE by "
+             "2.23 bits per pixel (per seed 2.42, 2.43, 1.84; paired t = 11.5; paper, MNIST: 4.83), and the control "
+             "holds: the gain is carried by the 61 pixels that vary (2.15 bits per pixel there, t = 12.3), not by the "
+             "3 always-zero ones. With all constants F's ELBO is negative (-0.93 bit/pixel), LV's 1.30. Power at 3 "
+             "seeds for the paper's gap with the pilot's spread (0.34): ~100%. Before: confirmed (LV > F on every "
+             "seed)."),
 )
 def check_t2tab(profile: Profile) -> Outcome:
-    r = digits.run(profile)
-    per_variant, holds, parts = {}, {}, []
-    for v in r.plan.variants:
-        rows = {row["name"]: row for row in digits.table(r, v)}
-        m = r.metrics[v]
-        wins = m["LV"]["elbo"] > m["F"]["elbo"]
-        holds[v] = bool(np.all(wins))
-        gap_bpp = (m["LV"]["elbo"] - m["F"]["elbo"]) / (64 * math.log(2.0))
-        gain = r.pixel_gain[v]  # (seeds, 64) nats at the posterior mean, LV - F
-        const_share = gain[:, r.constant_pixels].sum(axis=1) / gain.sum(axis=1)
-        per_variant[v] = {
-            **{f"elbo_nats_per_image[{s}]": np.round(m[s]["elbo"], 3).tolist() for s in digits.SETTINGS},
-            **{f"bits_per_pixel[{s}]": round(rows[s]["bits_per_pixel"], 4) for s in digits.SETTINGS},
-            **{f"bits_per_pixel_no2pi[{s}]": round(rows[s]["bits_per_pixel_no2pi"], 4) for s in digits.SETTINGS},
-            **{f"rate[{s}]": round(rows[s]["rate"], 3) for s in digits.SETTINGS},
-            "gap_LV_minus_F_bits_per_pixel": np.round(gap_bpp, 3).tolist(),
-            "share_of_gain_from_3_constant_pixels": np.round(const_share, 3).tolist(),
-            "LV_beats_F_every_seed": holds[v],
-        }
-        if v == "dequantized":
-            per_variant[v].update({f"discrete_bits_per_pixel[{s}]": round(rows[s]["discrete_bits_per_pixel"], 4)
-                                   for s in digits.SETTINGS})
-        parts.append(f"{v}: bits/pixel F {rows['F']['bits_per_pixel']:.2f}, LS {rows['LS']['bits_per_pixel']:.2f}, "
-                     f"LV {rows['LV']['bits_per_pixel']:.2f} (LV > F on {int(wins.sum())}/{wins.size} seeds)")
-    verdict = Verdict.CONFIRMED if all(holds.values()) else Verdict.NOT_REPRODUCED
+    m = digits.measure_table2(digits.run(profile))
+    parts = []
+    for v in _variants(m.evidence):
+        n = m.numbers[v]
+        parts.append(f"{v}: bits/pixel F {n['bits_per_pixel[F]']:.2f}, LS {n['bits_per_pixel[LS]']:.2f}, "
+                     f"LV {n['bits_per_pixel[LV]']:.2f} (gap per seed {n['gap_LV_minus_F_bits_per_pixel']})")
     return Outcome(
-        verdict=verdict,
-        measured={"profile": _note(r), **{f"{v}.{k}": val for v, d in per_variant.items() for k, val in d.items()}},
+        evidence=m.evidence, measured=dict(m.numbers), figure_data=m.figure_data,
         paper={"MNIST bits/pixel F, LV": [0.06, 4.89], "CelebA bits/pixel F, LV": [5.52, 57.51],
                "units": "bits per pixel 'accounting for the log sigma term', constants unstated"},
-        summary=f"[{_note(r)}] " + "; ".join(parts) + "; paper (other units) MNIST F 0.06 vs LV 4.89",
-        details={v: digits.table(r, v) for v in r.plan.variants},
+        summary=f"[{m.numbers['plan']}] " + "; ".join(parts) + "; paper (other units) MNIST F 0.06 vs LV 4.89",
     )

@@ -54,6 +54,7 @@ from toyvae.models import gaussian
 from toyvae.models import mlp_vae as decoders
 from toyvae.profiles import Profile, offset_seed
 from toyvae.experiments._cache import cached
+from toyvae.experiments.measurement import Measurement
 from toyvae.theory import hypersphere as hs
 
 __all__ = [
@@ -76,6 +77,13 @@ __all__ = [
     "position",
     "region",
     "warm_phase_radius",
+    "late_shrink",
+    "runs",
+    "measure_thresholds",
+    "measure_ls",
+    "FAR",
+    "NEAR",
+    "LATE_CHECKPOINT",
 ]
 
 # A run has collapsed when the mean radius of its prior-sample decoder means is below this
@@ -440,7 +448,7 @@ def train_sphere(D: int, sigmas, *, R: float | None = None, seeds: int = 2, capa
 # ------------------------------------------------------------------------------------------------
 
 # The same sigma positions in every profile (only sizes and seeds differ), chosen so that the likelihood at
-# stake exceeds what a trained model resolves (claims/bs20_sphere.py states the gains): far below (0.5),
+# stake exceeds what a trained model resolves (measure_thresholds reports the gains): far below (0.5),
 # two near points (0.8, 0.9 R/sqrt(D): r* = 0.6-0.74 R and 0.44-0.58 R; r* over collapse gains 0.19-1.9
 # and 0.04-0.4 nats per point for D = 2..32), the middle of the window, and two points above Theorem 1's
 # threshold. Until 2026-11-29 the near point was 0.95 in quick and 0.98 in full, where the gain is
@@ -545,3 +553,157 @@ def warm_phase_radius(run: SphereRun) -> np.ndarray:
     """The prior radius recorded at the end of the warm phase (the checkpoint at WARM_FRACTION)."""
     k = int(round(WARM_FRACTION * N_CHECKPOINTS)) - 1
     return run.radius_path[:, k]
+
+
+# ------------------------------------------------------------------------------------------------
+# Measurements for the claims (evidence per seed, numbers, figure data; no verdicts)
+# ------------------------------------------------------------------------------------------------
+
+FAR = 0.5  # the far-below grid point (x R/sqrt(D)): the positive control of training (cold run reaches r*)
+NEAR = (0.8, 0.9)  # the grid points just below R/sqrt(D): r* > 0, a warm run there must keep a sphere
+# The last third of the steps starts after checkpoint LATE_CHECKPOINT (2/3 of the steps); the warm phase ends at
+# 1/3, so every warm run has trained 1/3 of the steps at its target sigma before this window opens: runs below
+# R/sqrt(D) have settled near r* by then (the stored quick run: within 2% of their final radius).
+LATE_CHECKPOINT = int(round(2 * N_CHECKPOINTS / 3)) - 1
+
+
+def runs(profile: Profile = Profile.QUICK, seed: int = 0) -> dict[int, SphereRun]:
+    """The per-dimension runs of a profile (each cached by :func:`run_dimension`)."""
+    return {D: run_dimension(D, profile, seed) for D in dimensions(profile)}
+
+
+def late_shrink(run: SphereRun) -> np.ndarray:
+    """Per row: ``log r(2/3 of the steps) - log r(end)`` of the prior radius: how much it still shrinks in the
+    last third of training (~0 for a run that has settled on a sphere; > 0 for one still collapsing)."""
+    path = np.maximum(run.radius_path, np.finfo(np.float64).tiny)
+    return np.log(path[:, LATE_CHECKPOINT]) - np.log(path[:, -1])
+
+
+def _by_seed(run: SphereRun, mask: np.ndarray) -> np.ndarray:
+    """Row indices of ``mask`` ordered by seed (one per seed)."""
+    idx = np.flatnonzero(mask)
+    return idx[np.argsort(run.seed[idx], kind="stable")]
+
+
+def _gain(R, sigma, D) -> float:
+    """log p(x; r*) - log p(x; 0) per point at a fixed sigma (nats): what a sphere gains over collapse."""
+    r = float(hs.optimal_radius(R, sigma, D))
+    return float(hs.log_likelihood(r, R, sigma, D) - hs.log_likelihood(0.0, R, sigma, D))
+
+
+def _places(run: SphereRun) -> dict[str, np.ndarray]:
+    """Masks of the warm fixed-sigma rows at each named grid place (below_0.8, window, above_1, ...)."""
+    pos, reg, warm = position(run), region(run), run.fixed(warm=True)
+    suff = run.R / math.sqrt(run.D - 1)
+    out = {f"below_{p:g}": warm & np.isclose(pos, p) for p in NEAR}
+    out["window"] = warm & (reg == "window")
+    for f in GRID.above:
+        out[f"above_{f:g}"] = warm & np.isclose(run.sigma, f * suff)
+    return {k: m for k, m in out.items() if m.any()}
+
+
+def _dimension_evidence(run: SphereRun) -> tuple[dict, dict, dict]:
+    """(evidence, numbers, figure data) of one D; evidence names start with ``D=<D>/``."""
+    D, R = run.D, run.R
+    pos, cold = position(run), run.fixed(warm=False)
+    shrink = late_shrink(run)
+    ev: dict[str, np.ndarray] = {}
+    key = f"D={D}"
+    far = _by_seed(run, cold & np.isclose(pos, FAR))
+    ev[f"{key}/far/cold_r_over_r*"] = run.prior_radius[far] / run.r_star[far]
+    places = _places(run)
+    for name, mask in places.items():
+        i = _by_seed(run, mask)
+        ev[f"{key}/{name}/late_shrink"] = shrink[i]
+        if name.startswith("below"):
+            ev[f"{key}/{name}/warm_r_over_r*"] = run.prior_radius[i] / run.r_star[i]
+            c = _by_seed(run, cold & np.isclose(pos, float(name.split("_")[1])))
+            ev[f"{key}/{name}/warm_r_over_R"] = run.prior_radius[i] / R
+            ev[f"{key}/{name}/cold_r_over_R"] = run.prior_radius[c] / R
+    seeds = np.unique(run.seed)
+    excess = (run.elbo - run.best_loglik) / run.elbo_se
+    ev[f"{key}/max_(elbo-best)/se"] = np.array([np.max(excess[run.seed == s]) for s in seeds])
+
+    # reported numbers (not judged): the old criteria's quantities, so a reader can compare
+    start, end = warm_phase_radius(run), run.radius_path[:, -1]
+    gap = (run.best_loglik - run.elbo)[far]
+    resolution = float(np.median(gap))
+    numbers = {
+        "seeds": [int(s) for s in seeds],
+        "resolution_nats (median log p(x; r*) - ELBO far below)": resolution,
+        "gain_nats_of_r*_over_collapse": {f"{p:g}": _gain(R, p * R / math.sqrt(D), D) for p in (FAR, *NEAR)},
+        "far_cold_r/r*": float(np.mean(ev[f"{key}/far/cold_r_over_r*"])),
+    }
+    for name, mask in places.items():
+        numbers[f"{name}: warm r/R start -> end"] = [float(np.mean(start[mask]) / R), float(np.mean(end[mask]) / R)]
+        numbers[f"{name}: late shrink (log)"] = float(np.mean(shrink[mask]))
+        numbers[f"{name}: warm ended below 0.1 R (fraction)"] = float(np.mean(run.collapsed[mask]))
+    win = places.get("window")
+    if win is not None:
+        r_warm, s_win = float(np.mean(start[win])), float(np.mean(run.sigma[win]))
+        numbers["window stake_nats (log p(x; 0) - log p(x; r_warm))"] = float(
+            hs.log_likelihood(0.0, R, s_win, D) - hs.log_likelihood(r_warm, R, s_win, D))
+
+    # figure: per grid place, the radius path of each seed's warm run (over R) and the theory curve
+    ps = sorted({round(float(p), 6) for p in pos[run.fixed()]})
+    theory_pos = np.linspace(0.3, 1.3, 60)
+    fig = {
+        "D": D,
+        "position": ps,
+        "cold_r_over_R": [float(np.mean(run.prior_radius[cold & np.isclose(pos, p)]) / R) for p in ps],
+        "warm_r_over_R": [float(np.mean(run.prior_radius[run.fixed(warm=True) & np.isclose(pos, p)]) / R) for p in ps],
+        "theory_position": theory_pos.tolist(),
+        "theory_r_over_R": (hs.optimal_radius(R, theory_pos * R / math.sqrt(D), D) / R).tolist(),
+        "sufficient_position": math.sqrt(D / (D - 1)),
+        "late_shrink": {name: shrink[_by_seed(run, m)].tolist() for name, m in places.items()},
+        "place_position": {name: float(np.mean(pos[m])) for name, m in places.items()},
+        "paths": {name: (run.radius_path[_by_seed(run, m)] / R).tolist() for name, m in places.items()},
+        "late_checkpoint": LATE_CHECKPOINT,
+        "warm_checkpoint": int(round(WARM_FRACTION * N_CHECKPOINTS)) - 1,
+    }
+    return ev, numbers, fig
+
+
+def measure_thresholds(runs_by_d: dict[int, SphereRun]) -> Measurement:
+    """Evidence for the threshold claims (BS20.E-sphere, T1-empirical, T1-sharp-empirical), per D and seed.
+
+    Evidence (leading axis = seed), under ``D=<D>/``: ``far/cold_r_over_r*`` (the cold run at 0.5 R/sqrt(D)
+    over r*), for each warm grid place (``below_0.8``, ``below_0.9``, ``window``, ``above_1``, ``above_1.25``)
+    its ``late_shrink`` (:func:`late_shrink`), for the places below R/sqrt(D) also ``warm_r_over_r*``,
+    ``warm_r_over_R`` and ``cold_r_over_R``, and ``max_(elbo-best)/se`` (over the seed's rows: the ELBO above
+    log p(x; r*) in Monte Carlo standard errors).
+    """
+    evidence, numbers, figure = {}, {}, {"dimensions": []}
+    for D in sorted(runs_by_d):
+        ev, num, fig = _dimension_evidence(runs_by_d[D])
+        evidence.update(ev)
+        numbers[f"D={D}"] = num
+        figure["dimensions"].append(fig)
+    run0 = runs_by_d[min(runs_by_d)]
+    numbers["plan"] = (f"D = {sorted(runs_by_d)}, {len(np.unique(run0.seed))} seeds, "
+                       f"{run0.capacity.describe(run0.D).replace(f'latent {run0.D}', 'latent D')}")
+    numbers["seeds"] = [int(s) for s in np.unique(run0.seed)]
+    return Measurement(evidence, numbers, figure)
+
+
+def measure_ls(runs_by_d: dict[int, SphereRun]) -> Measurement:
+    """Evidence for BS20.E-sphere-LS, per D and seed: for the LS-VAEs started below (``from_below``, at
+    ``LS_INIT[0]`` R/sqrt(D)) and above (``from_above``, ``LS_INIT[1]``) the final sigma over R/sqrt(D)
+    (``sigma_over_sharp``) and the final prior radius over R (``r_over_R``)."""
+    evidence, numbers, figure = {}, {}, {"D": [], "from_below": [], "from_above": [], "r_below": [], "r_above": []}
+    for D in sorted(runs_by_d):
+        run = runs_by_d[D]
+        sharp = run.R / math.sqrt(D)
+        for label, f in (("from_below", LS_INIT[0]), ("from_above", LS_INIT[1])):
+            i = _by_seed(run, run.learned & np.isclose(run.init_sigma, f * sharp))
+            evidence[f"D={D}/{label}/sigma_over_sharp"] = run.final_sigma[i] / sharp
+            evidence[f"D={D}/{label}/r_over_R"] = run.prior_radius[i] / run.R
+            ratio = run.final_sigma[i] / sharp
+            numbers[f"D={D}, {label} (init {f:g} R/sqrt(D)): sigma/sharp"] = [float(v) for v in ratio]
+            numbers[f"D={D}, {label}: r/R"] = [float(v) for v in run.prior_radius[i] / run.R]
+        figure["D"].append(D)
+        for label, key in (("from_below", "r_below"), ("from_above", "r_above")):
+            figure[label].append(evidence[f"D={D}/{label}/sigma_over_sharp"].tolist())
+            figure[key].append(evidence[f"D={D}/{label}/r_over_R"].tolist())
+    numbers["seeds"] = [int(s) for s in np.unique(runs_by_d[min(runs_by_d)].seed)]
+    return Measurement(evidence, numbers, figure)
