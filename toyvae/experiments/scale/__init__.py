@@ -9,11 +9,13 @@ One module per experiment, each reading its sizes from :mod:`~toyvae.experiments
   with linear VAEs on flattened photo crops (n up to 12288, d up to 2048), pixel and edge metrics;
 * :mod:`~toyvae.experiments.scale.conv_crops` - the conv VAE on photo crops: BS20 Table 2's F / LS /
   LV decoders and NL26 claims 1-2 with a fixed feature network;
-* :mod:`~toyvae.experiments.scale.device` - the device, precision and memory every claim records.
+* :mod:`~toyvae.experiments.scale.device` - the device, precision and memory every claim records;
+* :mod:`~toyvae.experiments.scale.measure` - the claims' per-seed evidence, numbers and figure data.
 """
 
 from toyvae.experiments.scale import conv_crops, device, linear_crops, plans, sphere_hd
+from toyvae.experiments.scale import measure
 from toyvae.experiments.scale.plans import PLANS, ConvPlan, LinearPlan, ScalePlan, SpherePlan, dry_run, plan
 
 __all__ = ["PLANS", "ScalePlan", "SpherePlan", "LinearPlan", "ConvPlan", "plan", "dry_run", "plans", "sphere_hd",
-           "linear_crops", "conv_crops", "device"]
+           "linear_crops", "conv_crops", "device", "measure"]
