@@ -51,7 +51,8 @@ T1_BOUND = 1e-3
 _T1_TOLS = (
     Tolerance("radius_log_margin", T1_RADIUS, "below the threshold the mean log(r / r_ref) over seeds must be "
               "within +-log 1.15 (two one-sided tests): Adam's noise floor adds to ||W||_F in quadrature (it raised "
-              "d < D radii by up to 8% in pilot runs) and r_lin(d) treats the sphere's projection as Gaussian (O(d/D))"),
+              "d < D radii by up to 8% in pilot runs) and r_lin(d) treats the sphere's projection as Gaussian "
+              "(O(d/D))"),
     Tolerance("collapse_log_margin", T1_COLLAPSE, "above the threshold a warm run has collapsed when the mean "
               "log(r_warm / r_cold) (same seed, same sigma) is within +-log 1.25: the cold run starts at the collapsed "
               "optimum and measures the optimiser's noise floor; a kept sphere would sit near r_ref(0.5 R/sqrt D), "
@@ -202,7 +203,8 @@ RATE_MATCH_RULES = Rules(
                           "the trained models reached (so the trained comparison does not need exactly matched rates)",
                      a="closed form: pixel - edge A_post over the reached rates", low=0.0),),
     core=(Within(name="closed form at the matched rate", says="reverse water-filling at the matched rate: the edge "
-                 "metric's A_post is below the pixel metric's", a="closed form: pixel - edge A_post at the matched rate",
+                 "metric's A_post is below the pixel metric's",
+                 a="closed form: pixel - edge A_post at the matched rate",
                  low=0.0, requires=()),
           Ordering(name="trained: edge more isotropic", says="trained models: pixel A_post exceeds edge A_post (paired "
                    "over seeds)", a="A_post/pixel", b="A_post/edge"),
@@ -385,7 +387,8 @@ SCALE_C2_RULES = isotropy_at_matched_rate(settings=("lambda=0", "lambda=0.5"), a
     expected_full=None,
     kind="trained",
     rules=SCALE_C2_RULES,
-    tolerances=(Tolerance("rate_match", RATE_MATCH, "relative: every seed's rate on the fixed training crops within 10% "
+    tolerances=(Tolerance("rate_match", RATE_MATCH, "relative: every seed's rate on the fixed training crops within "
+                          "10% "
                           "of the GECO target (NL26.C2's criterion; a premise of the comparison)"),
                 Tolerance("alpha", 0.05, "paired t over seeds, two-sided at 5%")),
     finding="Open in the quick profile: GECO holds 30.3-33.2 nats, but at lambda = 0 one seed is 10.6% above the "

@@ -124,6 +124,7 @@ def isotropy_at_matched_rate(*, settings: Sequence[str], a_post: str, rate_error
     drops = [Ordering(name=f"A_post falls {lo} -> {hi}",
                       says=f"at matched rate, the posterior anisotropy A_post at {hi} is below that at {lo}",
                       if_false=f"A_post at {hi} at or above that at {lo}",
-                      a=a_post.format(lo), b=a_post.format(hi), requires=(f"rate matched at {lo}", f"rate matched at {hi}"))
+                      a=a_post.format(lo), b=a_post.format(hi),
+                      requires=(f"rate matched at {lo}", f"rate matched at {hi}"))
              for lo, hi in zip(settings[:-1], settings[1:])]
     return Rules(core=(*drops, *extra_core), premises=(*matched, *premises), controls=tuple(controls))

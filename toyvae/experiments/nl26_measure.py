@@ -1,4 +1,5 @@
-"""Measurements of NL26's trained claims (T46-trained, F13, C1, C2): per-seed evidence, numbers, figure data.
+"""Measurements of NL26's claims checked on trained models and exact rate-distortion (T11, T46-trained, F13, C1,
+C2, C1-additive): per-seed evidence, numbers, figure data.
 
 Reads the shared linear sweep (:func:`toyvae.experiments.linear_vae.shared_sweep`), the Fig. 13 runs
 (:func:`~toyvae.experiments.linear_vae.fig13_experiment`) and the shared nonlinear patch runs
@@ -9,16 +10,19 @@ the seed as leading axis; closed-form quantities are scalars.
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 
+from toyvae.data import patches
 from toyvae.experiments import linear_vae as lv
 from toyvae.experiments import neural_losses as nl
 from toyvae.experiments.measurement import Measurement
 from toyvae.theory import linear_gaussian as lg
 from toyvae.theory import rate_distortion as rd
 
-__all__ = ["measure_t46_trained", "measure_f13", "measure_c1", "measure_c2", "measure_additive", "closed_rates", "E44_DRAWS",
-           "ADDITIVE_WEIGHTS"]
+__all__ = ["measure_t11", "measure_t46_trained", "measure_f13", "measure_c1", "measure_c2", "measure_additive",
+           "closed_rates", "E44_DRAWS", "ADDITIVE_WEIGHTS"]
 
 E44_DRAWS = 200_000
 
@@ -239,3 +243,61 @@ def measure_additive(sweep: lv.Sweep, runs: nl.Runs, *, trials: int = ADDITIVE_T
               "control": _round(np.stack([evidence["rate/pixel control lambda=0.5"],
                                           evidence["rate/pixel control lambda=0.75"]], 1))}
     return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)
+
+
+def _random_psd(rng, n):
+    B = rng.standard_normal((n, n))
+    return B @ B.T / n + 0.05 * np.eye(n)
+
+
+def measure_t11(trials: int) -> Measurement:
+    """Theorem 11 and Corollary 28 exactly on ``trials`` random Gaussian sources with quadratic distortions (random
+    PSD metrics, a the smallest constant with G2 <= a G1; linear feature maps F with L^2 = ||F||^2), the equality
+    case G2 = a G1 (tight) and its negative control 0.9 a (must violate), and the pointwise Lipschitz ratio
+    d_phi / d_pix of the nonlinear edge-feature network on image patches (float32 features)."""
+    rng = np.random.default_rng(11)
+    n = 6
+    worst, violations, control_violations, lipschitz_worst = np.inf, 0, 0, np.inf
+    tight, control_points = 0.0, 0
+    for t in range(trials):
+        Sigma, G1, G2 = _random_psd(rng, n), _random_psd(rng, n), _random_psd(rng, n)
+        w1, V1 = np.linalg.eigh(G1)
+        G1_mhalf = (V1 / np.sqrt(w1)) @ V1.T
+        a = float(np.linalg.eigvalsh(G1_mhalf @ G2 @ G1_mhalf).max())  # smallest a with G2 <= a G1
+        b = 0.1 * (t % 2)
+        mu1, mu2 = rd.metric_weighted_spectrum(Sigma, G1), rd.metric_weighted_spectrum(Sigma, G2)
+        Ds = np.geomspace(1e-3, 1.0, 12) * mu1.sum()
+        slack = rd.rate_distortion(mu1, Ds) - rd.rate_distortion(mu2, a * Ds + b)
+        positive = rd.rate_distortion(mu1, Ds) > 0
+        worst = min(worst, float(slack[positive].min()))
+        violations += int(np.sum(slack < -1e-10))
+        # control: G2 = a G1 makes the theorem an equality (tight), and 0.9 a must then violate it
+        mu_eq = rd.metric_weighted_spectrum(Sigma, a * G1)
+        tight = max(tight, float(np.max(np.abs(rd.rate_distortion(mu1, Ds) - rd.rate_distortion(mu_eq, a * Ds)))))
+        below = rd.rate_distortion(mu1, Ds) - rd.rate_distortion(mu_eq, 0.9 * a * Ds) < -1e-10
+        control_violations += int(np.sum(positive & below))
+        control_points += int(np.sum(rd.rate_distortion(mu1, Ds) > 0))
+        # Cor. 28 with a linear feature map F: d_F = |F(x - xhat)|^2 <= ||F||^2 d_pix
+        F = rng.standard_normal((n + 2, n))
+        L2 = float(np.linalg.norm(F, 2) ** 2)
+        mu_pix, mu_F = rd.metric_weighted_spectrum(Sigma, np.eye(n)), rd.metric_weighted_spectrum(Sigma, F.T @ F)
+        Dp = np.geomspace(1e-3, 1.0, 12) * mu_pix.sum()
+        slack_F = rd.rate_distortion(mu_pix, Dp) - rd.rate_distortion(mu_F, L2 * Dp)
+        lipschitz_worst = min(lipschitz_worst, float(slack_F.min()))
+    # pointwise Lipschitz bound of the nonlinear edge features used in NL26.C1/C2 (L = 1)
+    x = patches.image_patches(4000, nl.PATCH, seed=5)
+    y = x[::-1] * 0.7 + 0.3 * patches.image_patches(4000, nl.PATCH, seed=6)
+    Fj = jnp.asarray(nl.feature_matrix(), jnp.float32)
+    phi = jax.vmap(lambda v: nl.features(v, Fj))
+    d_phi = np.sum((np.asarray(phi(jnp.asarray(x))) - np.asarray(phi(jnp.asarray(y)))) ** 2, 1)
+    d_pix = np.sum((x - y) ** 2, 1)
+    ratio = float(np.max(d_phi / d_pix))
+    return Measurement(
+        evidence={"violations": float(violations), "min slack where R > 0": worst,
+                  "feature maps: min slack": lipschitz_worst, "equality case: max gap": tight,
+                  "0.9 a: share of points violated": control_violations / max(control_points, 1),
+                  "edge network: max d_phi / d_pix": ratio},
+        numbers={"trials": trials, "violations": violations, "min_slack_nats": worst,
+                 "lipschitz_min_slack": lipschitz_worst, "equality_case_max_gap": tight,
+                 "control_violations_0.9a": control_violations, "control_points": control_points,
+                 "max_dphi_over_dpix": ratio})
