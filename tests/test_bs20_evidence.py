@@ -148,3 +148,30 @@ def test_t2tab_plot_draws_its_figure_data():
     data = {"settings": ["F", "LS", "LV"], "variants": {"raw": {"F": [-0.9, -0.9], "LS": [0.2, 0.2], "LV": [1.3, 1.2]}},
             "paper_MNIST": {"F": 0.06, "LV": 4.89}}
     assert plot_for("BS20.T2tab")(data).axes
+
+
+def test_pixel_gradient_on_a_step_image():
+    from toyvae.experiments import digits
+
+    im = np.zeros((8, 8))
+    im[:, 4:] = 1.0  # a vertical step: edge pixels on columns 3 and 4, flat elsewhere
+    g = digits.pixel_gradient(im.reshape(1, 64)).reshape(8, 8)
+    assert np.all(g[:, 3:5] > digits.EDGE_GRADIENT)
+    assert np.all(g[:, :3] < digits.FLAT_GRADIENT) and np.all(g[:, 5:] < digits.FLAT_GRADIENT)
+
+
+def test_s43_rules_and_plot():
+    ev = {"raw/rate/F": [0.22, 0.23, 0.19], "raw/rate/LV": [9.1, 7.6, 7.6], "raw/sq_err/F": [0.070, 0.070, 0.070],
+          "raw/sq_err/LV": [0.041, 0.044, 0.051], "raw/log_sigma_edge": [-1.75, -1.70, -1.40],
+          "raw/log_sigma_flat": [-4.67, -4.63, -3.34], "raw/log_sigma_flat_on_stroke": [-1.34, -1.28, -1.10]}
+    d = decide(bs20_images.s43_rules, ev)
+    assert d.verdict == "refined"
+    no_stroke = dict(ev, **{"raw/log_sigma_flat_on_stroke": [np.nan] * 3})
+    assert decide(bs20_images.s43_rules, no_stroke).verdict == "confirmed"
+    flat_edges = dict(ev, **{"raw/log_sigma_edge": [-4.9, -4.8, -3.6]})
+    assert decide(bs20_images.s43_rules, flat_edges).verdict == "not reproduced"
+    m = np.full((8, 8), 0.1).tolist()
+    data = {"variants": {"raw": {"rate": {"F": [0.2], "LV": [8.0]}, "sq_err": {"F": [0.07], "LV": [0.045]},
+                                 "log_sigma_edge": [-1.7], "log_sigma_flat": [-4.6], "sigma_map": m}},
+            "edge_share_map": m}
+    assert plot_for("BS20.S43")(data).axes

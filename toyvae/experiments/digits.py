@@ -75,6 +75,10 @@ __all__ = [
     "table",
     "measure_table2",
     "PAPER_GAP_BITS",
+    "pixel_gradient",
+    "measure_sec43",
+    "EDGE_GRADIENT",
+    "FLAT_GRADIENT",
 ]
 
 MSE_SIGMA = math.sqrt(0.5)  # summed squared error = Gaussian NLL with sigma^2 = 1/2 (BS20 Sec. 4.3)
@@ -324,4 +328,68 @@ def measure_table2(result: DigitsResult) -> Measurement:
                                for s in SETTINGS})
         figure["variants"][v] = {s: bpp[s].tolist() for s in SETTINGS}
     figure["paper_MNIST"] = PAPER_TABLE2["MNIST"]
+    return Measurement(evidence, numbers, figure)
+
+
+# Sec. 4.3's "edge" and "flat" pixels of a test digit, by the magnitude of its grey-level gradient (central
+# differences on the 8x8 grid, one-sided at the border; pixel values in [0, 1]): an edge changes by more than a
+# quarter of the range per pixel, a flat pixel by less than half a grey level (1/32). Fixed before the data.
+EDGE_GRADIENT = 0.25
+FLAT_GRADIENT = 1 / 32
+
+
+def pixel_gradient(images: np.ndarray, side: int = 8) -> np.ndarray:
+    """|grad x| per pixel of each (side*side)-pixel image (rows of ``images``), same shape as ``images``."""
+    x = np.asarray(images, np.float64)
+    im = x.reshape(-1, side, side)
+    gy, gx = np.gradient(im, axis=(1, 2))
+    return np.hypot(gx, gy).reshape(x.shape)
+
+
+def measure_sec43(result: DigitsResult) -> Measurement:
+    """Sec. 4.3 per data variant ``v`` (leading axis = seed): ``v/rate/<F|LV>`` (KL per image, nats),
+    ``v/sq_err/<F|LV>`` (squared error per pixel of the reconstruction at a posterior sample, the distortion in
+    pixel units, comparable across decoders), and the LV-VAE's decoder ``log sigma_i(z)`` at the posterior mean,
+    averaged over the edge pixels (``v/log_sigma_edge``), the flat pixels (``v/log_sigma_flat``) and the flat
+    pixels on the stroke, x >= 0.5 (``v/log_sigma_flat_on_stroke``; NaN where there are none) of the 300 test
+    digits (:data:`EDGE_GRADIENT`, :data:`FLAT_GRADIENT`, on the digits' grey levels before any dequantization)."""
+    _, test_raw = split()
+    grad = pixel_gradient(test_raw)
+    edge, flat = grad > EDGE_GRADIENT, grad < FLAT_GRADIENT
+    inside = flat & (test_raw >= 0.5)  # flat pixels on the stroke (not background): reported only
+    evidence, numbers = {}, {"plan": f"sklearn digits 8x8, {len(result.plan.seeds)} seeds, {result.plan.steps} steps",
+                             "seeds": list(result.plan.seeds),
+                             "edge_pixels_share": float(edge.mean()), "flat_pixels_share": float(flat.mean()),
+                             "flat_on_stroke_pixels_share": float(inside.mean())}
+    figure: dict = {"variants": {}}
+    for v in result.plan.variants:
+        res, m = result.runs[v], result.metrics[v]
+        for s in ("F", "LV"):
+            evidence[f"{v}/rate/{s}"] = m[s]["rate"]
+            evidence[f"{v}/sq_err/{s}"] = m[s]["sq_err"]
+        lv = res.index("LV")
+        log_sig = np.stack([np.log(reconstruct(res, lv, j, result.test[v])[1]) for j in range(len(result.plan.seeds))]
+                           ).astype(np.float64)
+        evidence[f"{v}/log_sigma_edge"] = np.array([ls[edge].mean() for ls in log_sig])
+        evidence[f"{v}/log_sigma_flat"] = np.array([ls[flat].mean() for ls in log_sig])
+        evidence[f"{v}/log_sigma_flat_on_stroke"] = np.array(
+            [ls[inside].mean() if inside.any() else np.nan for ls in log_sig])
+        numbers[v] = {
+            **{f"rate[{s}]": np.round(m[s]["rate"], 3).tolist() for s in ("F", "LV")},
+            **{f"sq_err_per_pixel[{s}]": np.round(m[s]["sq_err"], 5).tolist() for s in ("F", "LV")},
+            "LV sigma, geometric mean on edge pixels": np.round(np.exp(evidence[f"{v}/log_sigma_edge"]), 4).tolist(),
+            "LV sigma, geometric mean on flat pixels": np.round(np.exp(evidence[f"{v}/log_sigma_flat"]), 4).tolist(),
+            "LV sigma, geometric mean on flat pixels on the stroke (x >= 0.5)": np.round(
+                np.exp(evidence[f"{v}/log_sigma_flat_on_stroke"]), 4).tolist(),
+        }
+        figure["variants"][v] = {
+            "rate": {s: m[s]["rate"].tolist() for s in ("F", "LV")},
+            "sq_err": {s: m[s]["sq_err"].tolist() for s in ("F", "LV")},
+            "log_sigma_edge": evidence[f"{v}/log_sigma_edge"].tolist(),
+            "log_sigma_flat": evidence[f"{v}/log_sigma_flat"].tolist(),
+            "log_sigma_flat_on_stroke": [None if not np.isfinite(x) else float(x)
+                                         for x in evidence[f"{v}/log_sigma_flat_on_stroke"]],
+            "sigma_map": np.round(np.exp(log_sig.mean(axis=(0, 1))), 5).reshape(8, 8).tolist(),
+        }
+    figure["edge_share_map"] = np.round(edge.mean(axis=0), 3).reshape(8, 8).tolist()
     return Measurement(evidence, numbers, figure)
