@@ -14,8 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from toyvae.claims.mb_two_stage import plot_two_stage, two_stage_measurements  # noqa: E402
 from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
+from toyvae.experiments.mb_measure import measure_two_stage  # noqa: E402
+from toyvae.plots.mb import plot_two_stage  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -23,20 +24,15 @@ def main(argv=None) -> dict:
     args = figure_arguments(__doc__, argv, seed_help="first training seed (the plan's seeds are SEED, SEED+1, ...; "
                             "0 gives the runs behind the verdicts); the samples shown are the first pipeline's")
     profile = Profile.QUICK if args.quick else Profile.FULL
-    m = two_stage_measurements(profile, args.seed)
-    fig = plot_two_stage(m["figure"])
+    m = measure_two_stage(profile, args.seed, symbolic=False)
+    fig = plot_two_stage(m.figure_data)
     path = save_figure(fig, args.out, "mb_two_stage.png", dpi=110)
-    numbers = {"png": str(path), "exact": m["exact"],
-               "linear": [{"gamma_tilde": r["gamma_tilde"], **{k: [q[k] for q in r["seeds"]] for k in
-                                                                ("elbo1", "elbo2", "elbo_single", "ratio", "D1", "D2")}}
-                          for r in m["linear"]],
-               "patches": [{"gamma_tilde": r["gamma_tilde"], **{k: [q[k] for q in r["seeds"]] for k in
-                                                                 ("elbo1", "elbo2", "elbo_single", "ratio", "D1", "D2",
-                                                                  "change_high_share", "sample_high_share")}}
-                           for r in m["patches"]],
-               "samples_shape": list(map(len, (m["figure"]["samples"], m["figure"]["samples"][0])))}
+    q = m.numbers
+    numbers = {"png": str(path), "exact": q["exact"], "linear": q["linear"], "patches": q["patches"],
+               "samples_shape": list(map(len, (m.figure_data["samples"], m.figure_data["samples"][0])))}
     print(f"wrote {path}; linear ELBO gain over the primary: "
-          + ", ".join(f"{r['gamma_tilde']:g}: {r['tests']['gain']:.3f}" for r in m["linear"]))
+          + ", ".join(f"{r['gamma_tilde']:g}: {sum(r['elbo2']) / len(r['elbo2']) - sum(r['elbo1']) / len(r['elbo1']):.3f}"
+                      for r in q["linear"]))
     return numbers
 
 

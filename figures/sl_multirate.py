@@ -13,8 +13,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from toyvae.claims.sl_multirate import multirate_measurements, plot_multirate  # noqa: E402
 from toyvae.cli.figure import figure_arguments, save_figure  # noqa: E402
+from toyvae.experiments.sl_measure import measure_multirate  # noqa: E402
+from toyvae.plots.sl import plot_multirate  # noqa: E402
 from toyvae.profiles import Profile  # noqa: E402
 
 
@@ -22,14 +23,17 @@ def main(argv=None) -> dict:
     args = figure_arguments(__doc__, argv, seed_help="first training seed (the plan's seeds are SEED, SEED+1, ...; "
                             "0 gives the runs behind the verdicts)")
     profile = Profile.QUICK if args.quick else Profile.FULL
-    m = multirate_measurements(profile, args.seed)
-    fig = plot_multirate(m["figure"])
+    m = measure_multirate(profile, args.seed)
+    fig = plot_multirate(m.figure_data)
     path = save_figure(fig, args.out, "sl_multirate.png", dpi=110)
-    numbers = {"png": str(path), "figure": m["figure"], "cost": m["cost"],
-               "in_range": [{"beta": r["beta"], "multi": r["multi"], "per_beta": r["per_beta"]} for r in m["rows"]],
-               "controls": [{"beta": c["beta"], "multi": c["multi"]} for c in m["controls"]]}
+    q = m.numbers
+    n_in = len(q["in_beta"])
+    numbers = {"png": str(path), "figure": m.figure_data, "cost": q["cost"],
+               "in_range": [{"beta": b, "multi": q["eps_multi"][i], "per_beta": q["eps_per_beta"][i]}
+                            for i, b in enumerate(q["in_beta"])],
+               "controls": [{"beta": b, "multi": q["eps_multi"][n_in + i]} for i, b in enumerate(q["control_beta"])]}
     print(f"wrote {path}; mean eps (multi-rate) per in-range beta: "
-          + ", ".join(f"{r['beta']:.3g}: {sum(r['multi']) / len(r['multi']):.3f}" for r in m["rows"]))
+          + ", ".join(f"{r['beta']:.3g}: {sum(r['multi']) / len(r['multi']):.3f}" for r in numbers["in_range"]))
     return numbers
 
 

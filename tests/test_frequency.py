@@ -1,4 +1,4 @@
-"""MB.S5's instruments (toyvae.experiments.frequency, the trajectory rule of toyvae.claims.mb_two_stage) against
+"""MB.S5's instruments (toyvae.experiments.frequency, the trajectory measure of toyvae.experiments.mb_measure) against
 independent oracles: the float64 closed forms of toyvae.theory, scipy's DCT, synthetic histories."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import fft
 
-from toyvae.claims import mb_two_stage as claims
+from toyvae.experiments import mb_measure as mm
 from toyvae.experiments import frequency as fq
 from toyvae.experiments import linear_vae as lv
 from toyvae.models.linear import LinearVAE
@@ -55,25 +55,58 @@ def test_the_source_eigenbasis_is_the_dct_ordered_by_frequency():
     np.testing.assert_allclose(C.T @ Sigma @ C, np.diag(np.arange(1, 9, dtype=float) ** -2), atol=1e-12)
 
 
-def _history(settle_at, n_records=100, gamma=0.5, falling=True, rising_share=True, seeds=5, seed=0):
+def _history(settle_at, n_records=100, gamma=0.5, seeds=5, seed=0):
     rng = np.random.default_rng(seed)
     t = np.arange(n_records)
     D = np.where(t < settle_at, gamma * 2.0, gamma) * (1 + 0.01 * rng.normal(size=(seeds, n_records)))
-    R = (10.0 - (5.0 * t / n_records if falling else 0.0)) + 0.01 * rng.normal(size=(seeds, n_records))
-    share = (0.2 + (0.2 * t / n_records if rising_share else 0.0)) + 0.001 * rng.normal(size=(seeds, n_records))
-    return D[None], R[None], share[None]
+    return D[None]
 
 
-def test_trajectory_rule_on_synthetic_histories():
-    D, R, S = _history(settle_at=30)
-    row = claims._trajectory((0.5,), D, R, S)[0]
-    assert [q["settle_window"] for q in row["seeds"]] == [3] * 5
-    assert row["rate_falls"] == "holds" and row["share_rises"] == "holds"
-    D, R, S = _history(settle_at=30, seed=1)
-    S = S[:, :, ::-1]  # the rising share played backwards: falling
-    assert claims._trajectory((0.5,), D, R, S)[0]["share_rises"] == "reversed"
-    D, R, S = _history(settle_at=85, seed=2)  # settles in the 9th window: fewer than two windows after it
-    assert claims._trajectory((0.5,), D, R, S)[0]["rate_falls"] == "not settled"
+def test_settling_windows_on_synthetic_histories():
+    assert mm.settle_windows(_history(settle_at=30), (0.5,)).tolist() == [[3] * 5]
+    assert mm.settle_windows(_history(settle_at=85, seed=2), (0.5,)).tolist() == [[9] * 5]  # too late for two after
+    never = _history(settle_at=30) * 3.0
+    assert mm.settle_windows(never, (0.5,)).tolist() == [[10] * 5]
+
+
+def test_s5_rules_on_synthetic_evidence():
+    """The rules of MB.S5 (rate falls; the allocation moves towards water-filling) on synthetic per-seed evidence."""
+    from toyvae.claims.mb_two_stage import S5_RULES
+    from toyvae.evidence import State, decide
+
+    rng = np.random.default_rng(0)
+    ev = {}
+    for p in S5_RULES.premises:
+        name = p.name.split(": ", 1)[1]
+        ref = np.linspace(1.0, 0.1, 8)
+        ev[f"{name} settling window"] = np.full(5, 3.0)
+        ev[f"{name} rate early"] = 10 + rng.normal(size=5)
+        ev[f"{name} rate late"] = 5 + 0.1 * rng.normal(size=5)
+        ev[f"{name} allocation water-filling"] = ref
+        ev[f"{name} allocation early"] = ref + 0.5 + 0.05 * rng.normal(size=(5, 8))
+        ev[f"{name} allocation late"] = ref + 0.05 + 0.01 * rng.normal(size=(5, 8))
+    d = decide(S5_RULES, ev)
+    assert d.verdict == "confirmed", d.reason
+    first = S5_RULES.premises[0].name.split(": ", 1)[1]
+    early, late = ev[f"{first} allocation early"].copy(), ev[f"{first} allocation late"].copy()
+    ev[f"{first} allocation early"], ev[f"{first} allocation late"] = late, early  # moving away
+    d = decide(S5_RULES, ev)
+    assert d.verdict == "not reproduced" and f"towards water-filling: {first}" in d.reason
+    ev[f"{first} settling window"] = np.full(5, 9.0)  # not settled in time: its rows are untestable, not reversed
+    d = decide(S5_RULES, ev)
+    assert d.verdict == "open"
+    assert {j.name: j.state for j in d.judgements}[f"towards water-filling: {first}"] == State.UNTESTABLE
+
+
+def test_patch_water_filling_is_the_gaussian_optimum_in_the_dct_basis():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4000, 64)) * np.linspace(3, 0.1, 64)
+    B = fq.dct2_basis()
+    ref, var, theta = mm.patch_water_filling(x, B, 4.0)
+    assert ref.sum() == pytest.approx(4.0, rel=1e-9)  # the allocation spends exactly gamma
+    cov = np.cov(x, rowvar=False)
+    np.testing.assert_allclose(var, np.diag(B.T @ cov @ B), rtol=1e-10)
+    assert np.all(ref <= var + 1e-12)  # no coefficient's error exceeds its variance
 
 
 def test_water_filling_end_point_of_the_linear_runs():

@@ -111,3 +111,28 @@ def test_singular_covariance_is_still_accepted(monkeypatch):
     monkeypatch.setattr(lv, "fit", reached)
     with pytest.raises(Reached):  # validation passed, training would start
         lv.train(np.diag([1.0, 0.0]), np.array([np.eye(2)]), np.array([1.0]))
+
+
+@pytest.mark.parametrize(("Sigma", "why"), [
+    (np.diag([1.0, -0.5]), "a negative variance"),
+    (np.array([[1.0, 2.0], [2.0, 1.0]]), "indefinite (eigenvalues 3 and -1)"),
+    (np.array([[1.0, 0.5], [0.0, 1.0]]), "not symmetric"),
+])
+def test_distortion_targeted_training_names_a_bad_covariance_before_any_work(Sigma, why, monkeypatch):
+    """Before the fix: train_distortion_targeted handed any square Sigma to the Cholesky factorisation (a bare
+    LinAlgError, or for the non-symmetric one a silent use of its lower triangle)."""
+    monkeypatch.setattr(lv, "fit", lambda *a, **k: pytest.fail("trained although Sigma is not a covariance"))
+    with pytest.raises(ValueError, match=r"^Sigma must be a symmetric positive semi-definite"):
+        lv.train_distortion_targeted(Sigma, [0.1])
+
+
+def test_distortion_targeted_training_accepts_a_singular_covariance(monkeypatch):
+    class Reached(Exception):
+        pass
+
+    def reached(*args, **kwargs):
+        raise Reached
+
+    monkeypatch.setattr(lv, "fit", reached)
+    with pytest.raises(Reached):
+        lv.train_distortion_targeted(np.diag([1.0, 0.0]), [0.1])

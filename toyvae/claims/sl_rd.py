@@ -1,42 +1,36 @@
 """SL claims: rate-distortion curve, ELBO surgery, aggregated posterior (slides "VAE: Rate-Distortion Curve &
-Aggregated Posterior"), on trained linear-Gaussian VAEs (exact evaluation) and on nonlinear VAEs trained on
-image patches (Monte Carlo). Rates in nats; distortion ``(x - xhat)^T G (x - xhat)`` summed over dimensions.
+Aggregated Posterior"), on trained linear-Gaussian VAEs (exact evaluation) and on nonlinear VAEs trained on image
+patches (Monte Carlo): declarations only. Measurements: :mod:`toyvae.experiments.sl_measure`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from toyvae.claims import _stats
-from toyvae.plots._style import new_figure
-from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim, figure_numbers
-from toyvae.experiments import linear_vae as lv
-from toyvae.experiments import neural_losses as nl
-from toyvae.theory import rate_distortion as rd
+from toyvae.claims.registry import Outcome, Profile, Tolerance, Verdict, claim
+from toyvae.evidence import Exact, Ordering, Rules, Within
+from toyvae.experiments import sl_measure as sm
 
-__all__ = ["check_rd", "check_surgery", "check_aggpost"]
+__all__ = ["check_rd", "check_surgery", "check_aggpost", "rd_rules", "SURGERY_RULES", "AGGPOST_RULES"]
 
 MC_K = 4.0
-
-
 RD_GAP = 0.02  # relative gap above the exact curve that counts as "on the curve" (converged betas)
-RD_BETA_MIN = 0.05
+GAP_PREFIX = "rel gap above R(D) "
 
 
-def _parts(sweep, k, j):
-    p = sweep.params
-    return rd.linear_vae_parts(rd.LinearVAEParams(p.A[k, j], np.exp(p.log_s[k, j]), p.W[k, j]), sweep.spec.Sigma,
-                               sweep.spec.Gs[k])
-
-
-def _plot_rd(data):
-    fig, (ax,) = new_figure()
-    ax.plot(data["curve_D"], data["curve_R"], "k-", label="exact R(D), G = I")
-    ax.plot(np.ravel(data["D"]), np.ravel(data["R"]), "o", ms=4, alpha=0.7, label="trained beta-VAEs (every seed)")
-    ax.set(xlabel="distortion E|x - xhat|^2", ylabel="rate [nats]", xscale="log",
-           title="SL rate-distortion: trained linear VAEs vs the exact curve")
-    ax.legend(fontsize=7)
-    return fig
+def rd_rules(evidence) -> Rules:
+    """The consistency check, and one 'on the curve' rule per configuration the plan trained with beta >= 0.05
+    (chosen from the evidence's names only)."""
+    configs = sorted(k[len(GAP_PREFIX):] for k in evidence if k.startswith(GAP_PREFIX))
+    return Rules(core=(
+        Within(name="on or above R(D)", a="R(D) - rate", high=1e-9,
+               says="consistency check: no trained point lies below its exact rate-distortion curve (any encoder's "
+                    "rate is at least I_q >= R(D))"),
+    ) + tuple(
+        Ordering(name=f"on the curve: {c}", a=RD_GAP, b=GAP_PREFIX + c,
+                 says=f"{c}: the trained rate lies less than {RD_GAP:.0%} above R(D) at its distortion",
+                 if_false="the trained beta-VAE stays materially above the exact curve")
+        for c in configs))
 
 
 @claim(
@@ -44,62 +38,45 @@ def _plot_rd(data):
     source="SL slides 'Rate-Distortion Curve'; Alemi et al. 2018 Fig. 1",
     statement="beta sweeps of trained VAEs lie on or above the exact rate-distortion curve of a Gaussian source "
     "(reverse water-filling over the metric-weighted spectrum), and approach it at the optimum.",
-    expected=Verdict.CONFIRMED,
-    expected_full=None,
+    expected=Verdict.OPEN,
+    kind="trained",
+    rules=rd_rules,
     full_note="not re-run (2026-11-23, earlier code: confirmed)",
     tolerances=(Tolerance("below_curve", 1e-9, "nats; exact float64 evaluation of the trained parameters, rounding only"),
-                Tolerance("rel_gap", RD_GAP, "median over seeds of (rate - R(D)) / R(D) for beta >= 0.05: the final "
-                          "Adam steps of a cosine schedule leave about 1% in the rate; 2% is 'on the curve'")),
-    finding="'On or above' is a consistency check (any encoder's rate is at least I_q >= R(D)): no trained point lies "
-    "below its exact curve. The informative part, the gap above the curve, is within 2% (median over 3 seeds) for "
-    "every beta >= 0.05; smaller betas, whose weakest components need many more steps, stay further above.",
-    plot=_plot_rd,
+                Tolerance("rel_gap", RD_GAP, "per configuration with beta >= 0.05, the relative gap (rate - R(D))/R(D) "
+                          "below 2% (paired t over seeds): the final Adam steps of a cosine schedule leave about 1% in "
+                          "the rate; smaller betas, whose weakest components need many more steps, are reported only")),
+    finding=(
+    "Consistency check: no trained point lies below its exact curve (largest R(D) - rate -1.5e-4 nats over 45 "
+    "points). Informative: for 8 of the 9 configurations with beta >= 0.05 the rate is shown less than 2% above "
+    "R(D) (median relative gaps 0.000-0.003); for the diagonal metric at beta = 0.05 the gaps are 0.6%, 1.7%, "
+    "0.6% over the 3 seeds (t = 2.7 < 4.30), unresolved, so the verdict is open. Smaller betas (0.01, 0.025: 10%, "
+    "3%) are reported, not judged. Before: confirmed (median gap <= 2% with no test over seeds)."
+    ),
 )
 def check_rd(profile: Profile) -> Outcome:
-    sweep = lv.shared_sweep(profile)
-    spec = sweep.spec
-    rows, below = [], 0.0
-    for k in list(range(spec.rd.start, spec.rd.stop)) + list(range(spec.t46.start, spec.t46.stop)):
-        gaps = []
-        for j in range(len(sweep.plan.seeds)):
-            p = _parts(sweep, k, j)
-            curve = rd.rate_distortion(rd.metric_weighted_spectrum(spec.Sigma, spec.Gs[k]), p.distortion)
-            below = max(below, float(curve - p.rate))
-            gaps.append((p.rate - curve) / max(curve, 1e-12))
-            rows.append({"k": k, "beta": float(spec.betas[k]), "seed": sweep.plan.seeds[j], "rate": p.rate,
-                         "distortion": p.distortion, "R(D)": float(curve), "rel_gap": float(gaps[-1])})
-    per_config = {}
-    for r in rows:
-        per_config.setdefault(r["k"], []).append(r["rel_gap"])
-    med = {k: float(np.median(v)) for k, v in per_config.items()}
-    converged = [med[k] for k in med if spec.betas[k] >= RD_BETA_MIN]
-    if below > 1e-9:
-        verdict = Verdict.NOT_REPRODUCED  # below the curve: a bug in the model or the closed form
-    elif max(converged) <= RD_GAP:
-        verdict = Verdict.CONFIRMED
-    else:
-        verdict = Verdict.OPEN  # consistent, but the trained points do not reach the curve
-    sweep_k = range(spec.rd.start, spec.rd.stop)
-    mu = rd.metric_weighted_spectrum(spec.Sigma, np.eye(spec.Sigma.shape[0]))
-    theta = np.geomspace(mu.min() * 0.3, mu.max(), 80)
-    curve = rd.reverse_water_filling(mu, theta)
-    pts = [r for r in rows if r["k"] in sweep_k]
+    m = sm.measure_rd(profile)
+    q = m.numbers
+    gaps = {k: v for k, v in q["median_rel_gap"].items()}
     return Outcome(
-        verdict=verdict,
-        measured={"max_below_curve": below, "max_median_rel_gap_beta_ge_0.05": max(converged),
-                  "median_rel_gap_by_beta_G=I": {f"{spec.betas[k]:.3g}": med[k] for k in sweep_k},
-                  "seeds": list(sweep.plan.seeds)},
-        summary=f"[consistency check + gap; {len(rows)} trained points, {len(sweep.plan.seeds)} seeds] max (R(D) - rate) "
-        f"{below:.1e} nats; median rel gap above the curve (G=I, beta "
-        + "/".join(f"{spec.betas[k]:.2g}" for k in sweep_k) + "): " + " ".join(f"{med[k]:.3f}" for k in sweep_k)
-        + f"; max over beta >= {RD_BETA_MIN}: {max(converged):.3f}",
-        details={"points": rows},
-        rule=f"Consistency: no trained point below its exact curve (1e-9 nats). Informative: for every beta >= "
-        f"{RD_BETA_MIN} the median over seeds of the relative gap above the curve is <= {RD_GAP:.0%}: confirmed; "
-        "larger: open (consistent but not converged); below the curve: not reproduced.",
-        figure_data={"curve_D": figure_numbers(curve.distortion), "curve_R": figure_numbers(curve.rate),
-                     "D": figure_numbers([r["distortion"] for r in pts]), "R": figure_numbers([r["rate"] for r in pts])},
+        evidence=m.evidence, measured=q, figure_data=m.figure_data,
+        summary=f"[consistency check + gap; {q['points']} trained points, {len(q['seeds'])} seeds] max (R(D) - rate) "
+        f"{q['max_below_curve']:.1e} nats; median relative gap above the curve: "
+        + ", ".join(f"{k} {v:.3f}" for k, v in gaps.items()),
     )
+
+
+SURGERY_RULES = Rules(core=(
+    Within(name="closed form", a="closed-form relative gap", high=1e-10,
+           says="consistency check: rate = I_q + KL(q(z)||p(z)) to 1e-10 (relative) in closed form for every trained "
+                "linear VAE"),
+    Within(name="Monte Carlo, linear", a="linear Monte Carlo |z|", high=MC_K,
+           says=f"consistency check: the Monte Carlo estimates of I_q and KL(q(z)||p(z)) of a trained linear VAE within "
+                f"{MC_K:g} standard errors of the closed forms"),
+    Within(name="Monte Carlo, patches", a="patch Monte Carlo |z|", high=MC_K,
+           says=f"consistency check: for the patch VAEs the Monte Carlo rate matches the exact rate within {MC_K:g} "
+                "standard errors"),
+))
 
 
 @claim(
@@ -108,73 +85,41 @@ def check_rd(profile: Profile) -> Outcome:
     statement="E_x KL(q(z|x) || p(z)) = I_q(x; z) + KL(q(z) || p(z)): exactly for linear-Gaussian VAEs (closed form, "
     "and by Monte Carlo), and by Monte Carlo with error bars for a nonlinear VAE trained on image patches.",
     expected=Verdict.CONFIRMED,
-    expected_full=None,
+    kind="trained",
+    rules=SURGERY_RULES,
     full_note="not re-run (2026-11-23, earlier code: confirmed)",
     tolerances=(
         Tolerance("closed_form_rel", 1e-10, "three closed forms in float64 with log-determinants of 8x8 matrices"),
         Tolerance("mc_sigmas", MC_K, "Monte Carlo: |estimate - exact| <= 4 se (two-sided normal tail 6e-5)"),
     ),
-    finding="Consistency check (an identity: it fails only through a bug): it holds to 1e-12 in closed form for every "
-    "trained linear VAE and within Monte Carlo error for a trained linear VAE and for nonlinear VAEs on image patches "
-    "(every seed; empirical aggregated posterior over 1000 patches).",
+    finding=(
+    "Consistency check (an identity: it fails only through a bug): it holds to 1.5e-13 (relative) in closed form "
+    "for every trained linear VAE, within 1.7 Monte Carlo standard errors for a trained linear VAE and within 0.5 "
+    "for the patch VAEs (every seed; empirical aggregated posterior over 1000 patches). Informative split, patch "
+    "VAE seed 0: rate 6.84 = I_q 3.10 + KL(q(z)||p(z)) 3.76 nats. Before: confirmed."
+    ),
 )
 def check_surgery(profile: Profile) -> Outcome:
-    sweep = lv.shared_sweep(profile)
-    spec = sweep.spec
-    rel = 0.0
-    for k in range(spec.Gs.shape[0]):
-        for j in range(len(sweep.plan.seeds)):
-            p = _parts(sweep, k, j)
-            rel = max(rel, abs(p.rate - p.mutual_information - p.aggregate_kl) / p.rate)
-    # Monte Carlo on a trained linear VAE (beta = 0.01, the largest aggregated KL of the sweep; first seed)
-    k = spec.rd.start
-    A, s = sweep.params.A[k, 0], np.exp(sweep.params.log_s[k, 0])
-    p = _parts(sweep, k, 0)
-    rng = np.random.default_rng(0)
-    N = 100_000 if Profile(profile) == Profile.QUICK else 1_000_000
-    x = rng.multivariate_normal(np.zeros(spec.Sigma.shape[0]), spec.Sigma, size=N)
-    m = x @ A.T
-    z = m + np.sqrt(s) * rng.standard_normal(m.shape)
-    S = A @ spec.Sigma @ A.T + np.diag(s)
-    Sinv = np.linalg.inv(S)
-    log_q = -0.5 * (np.einsum("ni,ij,nj->n", z, Sinv, z) + np.linalg.slogdet(2 * np.pi * S)[1])
-    log_cond = -0.5 * np.sum((z - m) ** 2 / s + np.log(2 * np.pi * s), 1)
-    log_p = -0.5 * np.sum(z**2 + np.log(2 * np.pi), 1)
-    z_lin = [abs(v.mean() - exact) / (v.std() / np.sqrt(N))
-             for v, exact in ((log_cond - log_q, p.mutual_information), (log_q - log_p, p.aggregate_kl))]
-    # nonlinear VAEs on patches (pixel loss, beta = 0.3), every seed
-    runs = nl.shared_runs(profile)
-    mcs = []
-    for j in range(len(runs.seeds)):
-        e = nl.evaluate(runs, runs.feature.start, j)
-        mcs.append(nl.surgery_monte_carlo(e["mu"], e["s"], samples_per_point=4, seed=0))
-    z_nl = [abs(mc["rate_mc"] - mc["rate_exact"]) / mc["rate_mc_se"] for mc in mcs]
-    ok = rel <= 1e-10 and max(z_lin) <= MC_K and max(z_nl) <= MC_K
-    mc = mcs[0]
+    m = sm.measure_surgery(profile)
+    q = m.numbers
     return Outcome(
-        verdict=Verdict.CONFIRMED if ok else Verdict.NOT_REPRODUCED,
-        measured={"closed_form_max_rel": rel, "linear_mc_z": z_lin, "linear_I": p.mutual_information,
-                  "linear_KLagg": p.aggregate_kl, "patch_rate": [m["rate_exact"] for m in mcs],
-                  "patch_I": [m["mutual_information"] for m in mcs], "patch_KLagg": [m["aggregate_kl"] for m in mcs],
-                  "patch_z": z_nl, "seeds": list(runs.seeds)},
-        summary=f"[consistency check] closed form max rel {rel:.1e}; linear MC |z| {max(z_lin):.2f}; patches "
-        f"({len(mcs)} seeds): seed 0 rate {mc['rate_exact']:.3f} vs I {mc['mutual_information']:.3f}+-"
-        f"{mc['mutual_information_se']:.3f} + KLagg {mc['aggregate_kl']:.3f}+-{mc['aggregate_kl_se']:.3f}; max |z| "
-        f"{max(z_nl):.2f} (log N = {mc['log_N']:.2f})",
-        rule=f"Consistency check: the identity to 1e-10 (relative) in closed form for every trained linear model, and "
-        f"within {MC_K:g} Monte Carlo standard errors for the sampled estimates.",
+        evidence=m.evidence, measured=q,
+        summary=f"[consistency check] closed form max rel {q['closed_form_max_rel']:.1e}; linear MC |z| "
+        f"{max(q['linear_mc_z']):.2f}; patches ({len(q['patch_z'])} seeds): seed 0 rate {q['patch_rate'][0]:.3f} vs I "
+        f"{q['patch_I'][0]:.3f}+-{q['patch_I_se'][0]:.3f} + KLagg {q['patch_KLagg'][0]:.3f}+-{q['patch_KLagg_se'][0]:.3f};"
+        f" max |z| {max(q['patch_z']):.2f} (log N = {q['log_N']:.2f})",
     )
 
 
-def _plot_aggpost(data):
-    fig, (ax,) = new_figure()
-    betas = np.asarray(data["betas"])
-    for row in data["patch_KLagg"]:
-        ax.plot(betas, row, "o-", color="C0", alpha=0.4, lw=0.8)
-    ax.plot(betas, np.mean(data["patch_KLagg"], axis=0), "o-", color="C0", lw=2, label="patch VAEs (mean of seeds)")
-    ax.set(xscale="log", xlabel="beta", ylabel="KL(q(z) || p(z)) [nats]", title="aggregated posterior vs prior")
-    ax.legend(fontsize=7)
-    return fig
+AGGPOST_RULES = Rules(
+    core=(Ordering(name="KL_agg falls with beta", a=0.0, b="slope of log KL_agg vs log beta",
+                   says="patch VAEs: KL(q(z)||p(z)) shrinks as beta grows (each seed's least-squares slope of log KL "
+                        "against log beta over the trained betas is negative, paired t over seeds)",
+                   if_false="the aggregated posterior moves no closer to the prior as beta grows"),),
+    refinements=(Exact(name="zero at the linear optimum", a="linear optimum largest |KL_agg|", tol=1e-10,
+                       says="for the linear-Gaussian optimum KL(q(z)||p(z)) = 0 for every beta (a^2 mu + s = 1 per "
+                            "active latent): the shrinkage is a property of models that miss the optimum"),),
+)
 
 
 @claim(
@@ -183,53 +128,25 @@ def _plot_aggpost(data):
     statement="KL(q(z) || p(z)) shrinks as beta grows. Measured on nonlinear VAEs trained on image patches (Monte Carlo "
     "over the empirical aggregated posterior); for the linear-Gaussian optimum it is exactly 0 for every beta.",
     expected=Verdict.REFINED,
-    expected_full=None,
+    kind="trained",
+    rules=AGGPOST_RULES,
     full_note="not re-run (2026-11-23, earlier code: refined)",
-    tolerances=(Tolerance("t_seed", _stats.T_LEVEL, "a rise between neighbouring betas, or the fall from the smallest "
-                          "to the largest beta, counts when the paired t over seeds exceeds the two-sided 95% Student-t "
-                          "quantile"),),
-    finding="On patches KL(q(z)||p) falls from the smallest to the largest beta (0.1 -> 3) in every seed with no "
-    "counted rise between neighbours; in the linear-Gaussian model the optimum has q(z) = p(z) exactly for every beta "
-    "(a^2 mu + s = 1 per active latent), so the shrinkage is a property of models that miss the optimum.",
-    plot=_plot_aggpost,
+    tolerances=(Tolerance("closed_form", 1e-10, "nats, float64 rounding of the closed form at the optimum"),),
+    finding=(
+    "Refined in the quick profile: on patches KL(q(z)||p) falls with beta (12.70/4.33/1.97/0.91/0.43 nats at beta "
+    "= 0.1/0.3/0.6/1.2/3; each seed's slope of log KL against log beta -1.13/-0.91/-1.12, t = 15), and, the "
+    "refinement, the linear-Gaussian optimum has KL(q(z)||p) = 0 for every beta (1e-16), so the shrinkage is a "
+    "property of models that miss the optimum. Before: refined (neighbour and end-to-end t tests)."
+    ),
 )
 def check_aggpost(profile: Profile) -> Outcome:
-    runs = nl.shared_runs(profile)
-    ks = [runs.feature.start] + list(range(runs.betas.start, runs.betas.stop))
-    betas = np.array([float(runs.settings["beta"][k]) for k in ks])
-    order = np.argsort(betas)
-    agg = np.array([[nl.surgery_monte_carlo(nl.evaluate(runs, int(k), j)["mu"], nl.evaluate(runs, int(k), j)["s"],
-                                            samples_per_point=2, seed=1)["aggregate_kl"]
-                     for j in range(len(runs.seeds))] for k in np.array(ks)[order]])  # (betas, seeds)
-    steps = [_stats.ordering(agg[i], agg[i + 1]) for i in range(len(ks) - 1)]  # holds = falls
-    end = _stats.ordering(agg[0], agg[-1])
-    sweep = lv.shared_sweep(profile)
-    spec = sweep.spec
-    lin_opt = [rd.linear_vae_parts(rd.optimal_linear_vae(spec.Sigma, np.eye(spec.Sigma.shape[0]), b), spec.Sigma,
-                                   np.eye(spec.Sigma.shape[0])).aggregate_kl for b in lv.SWEEP_RD_BETAS]
-    lin_trained = [[_parts(sweep, k, j).aggregate_kl for j in range(len(sweep.plan.seeds))]
-                   for k in range(spec.rd.start, spec.rd.stop)]
-    patch_ok = not any(o == "reversed" for o, _ in steps) and end[0] == "holds"
-    lin_zero = max(abs(v) for v in lin_opt) < 1e-10
-    if patch_ok and lin_zero:
-        verdict = Verdict.REFINED
-    elif patch_ok:
-        verdict = Verdict.CONFIRMED
-    elif any(o == "reversed" for o, _ in steps) or end[0] == "reversed":
-        verdict = Verdict.NOT_REPRODUCED
-    else:
-        verdict = Verdict.OPEN
+    m = sm.measure_aggpost(profile)
+    q = m.numbers
     fmt = lambda v: "/".join(f"{x:.3f}" for x in v)  # noqa: E731
     return Outcome(
-        verdict=verdict,
-        measured={"betas": betas[order].tolist(), "patch_KLagg": agg.T.tolist(), "step_t": [t for _, t in steps],
-                  "end_t": end[1], "linear_optimum_KLagg": lin_opt, "linear_trained_KLagg": lin_trained,
-                  "seeds": list(runs.seeds)},
-        summary=f"[{len(runs.seeds)} seeds] patches, beta {fmt(betas[order])}: KL(q(z)||p) (mean) {fmt(agg.mean(1))} "
-        f"(neighbour fall t {fmt([t for _, t in steps])}, end-to-end t {end[1]:.1f}); linear optimum max |KLagg| "
-        f"{max(abs(v) for v in lin_opt):.1e}, trained linear (mean) {fmt(np.mean(lin_trained, axis=1))}",
-        rule="Patches: no counted rise between neighbouring betas and a counted fall from the smallest to the largest "
-        "beta (paired t over seeds vs the 95% Student-t quantile): the shrinkage holds; refined when, moreover, the "
-        "linear-Gaussian optimum has KL(q(z)||p) = 0 for every beta (1e-10).",
-        figure_data={"betas": betas[order].tolist(), "patch_KLagg": figure_numbers(agg.T)},
+        evidence=m.evidence, measured=q, figure_data=m.figure_data,
+        summary=f"[{len(q['seeds'])} seeds] patches, beta {fmt(q['betas'])}: KL(q(z)||p) (mean) "
+        f"{fmt(np.mean(q['patch_KLagg'], axis=0))}; slope of log KL vs log beta per seed {fmt(q['slopes'])}; linear "
+        f"optimum max |KLagg| {max(abs(v) for v in q['linear_optimum_KLagg']):.1e}, trained linear (mean) "
+        f"{fmt(np.mean(q['linear_trained_KLagg'], axis=1))}",
     )

@@ -146,22 +146,9 @@ def _cholesky(Sigma: np.ndarray) -> np.ndarray:
     return np.linalg.cholesky(Sigma + 1e-12 * np.eye(Sigma.shape[0]))
 
 
-def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: int | None = None,
-          seeds=(0,), W_init=None, progress: bool = False) -> LinearFit:
-    """Train one linear VAE per configuration ``(Gs[k], betas[k])`` and seed, as one engine ``fit``.
-
-    Args:
-        Sigma: data covariance (n x n, symmetric positive semi-definite).
-        Gs: metrics, shape ``(K, n, n)``; betas: KL weights, shape ``(K,)``, each > 0.
-        d: latent dimension (default ``n``).
-        seeds: training seeds (shared across configurations: common random numbers).
-        W_init: optional decoder initial value (n x d), shared by all configurations; with
-            ``config.train_decoder=False`` it is kept fixed.
-
-    Returns:
-        :class:`LinearFit`: parameters with leading axes (K, seeds), float64; the engine's Fit
-        (its history holds the batch loss, distortion and rate per block of 10 steps).
-    """
+def _covariance(Sigma) -> np.ndarray:
+    """``Sigma`` as a float64 covariance, or a ValueError naming Sigma before any work (not a bare LinAlgError from
+    the Cholesky factorisation, nor its silent use of the lower triangle)."""
     Sigma = _validate.as_finite("Sigma", Sigma)
     if Sigma.ndim != 2 or Sigma.shape[0] != Sigma.shape[1]:
         raise ValueError(f"Sigma must be a square matrix, got shape {Sigma.shape}")
@@ -180,6 +167,26 @@ def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: i
     except np.linalg.LinAlgError as err:  # PSD to rounding, but beyond what the 1e-12 ridge absorbs
         raise ValueError(f"Sigma must be a symmetric positive semi-definite covariance whose Cholesky factor (with a "
                          f"1e-12 ridge) exists; smallest eigenvalue {low:.3g} ({err}): add a ridge") from err
+    return Sigma
+
+
+def train(Sigma, Gs, betas, config: LinearVAEConfig = LinearVAEConfig(), *, d: int | None = None,
+          seeds=(0,), W_init=None, progress: bool = False) -> LinearFit:
+    """Train one linear VAE per configuration ``(Gs[k], betas[k])`` and seed, as one engine ``fit``.
+
+    Args:
+        Sigma: data covariance (n x n, symmetric positive semi-definite).
+        Gs: metrics, shape ``(K, n, n)``; betas: KL weights, shape ``(K,)``, each > 0.
+        d: latent dimension (default ``n``).
+        seeds: training seeds (shared across configurations: common random numbers).
+        W_init: optional decoder initial value (n x d), shared by all configurations; with
+            ``config.train_decoder=False`` it is kept fixed.
+
+    Returns:
+        :class:`LinearFit`: parameters with leading axes (K, seeds), float64; the engine's Fit
+        (its history holds the batch loss, distortion and rate per block of 10 steps).
+    """
+    Sigma = _covariance(Sigma)
     n = Sigma.shape[0]
     Gs = _validate.as_finite("Gs", Gs)
     betas = _validate.positive("betas", betas)
@@ -426,10 +433,10 @@ class TargetedFit(NamedTuple):
 def train_distortion_targeted(Sigma, gammas, config: TargetedConfig = TargetedConfig(), *,
                               seeds=(0,)) -> TargetedFit:
     """Linear-Gaussian VAEs (``G = I``, ``d = n``) trained with the MB distortion-targeted Lagrangian:
-    the linear program of :func:`linear_program` wrapped by :func:`toyvae.engine.distortion_target`."""
-    Sigma = _validate.as_finite("Sigma", Sigma)
-    if Sigma.ndim != 2 or Sigma.shape[0] != Sigma.shape[1]:
-        raise ValueError(f"Sigma must be a square matrix, got shape {Sigma.shape}")
+    the linear program of :func:`linear_program` wrapped by :func:`toyvae.engine.distortion_target`.
+
+    ``Sigma`` is checked as :func:`train` checks it (a ValueError naming Sigma before any work)."""
+    Sigma = _covariance(Sigma)
     gammas = _validate.positive("gammas", np.atleast_1d(gammas))
     n = Sigma.shape[0]
     base = linear_program(n, n, config.batch, config.steps, config.model_learning_rate, 1.0, True)
