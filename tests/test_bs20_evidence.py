@@ -114,6 +114,11 @@ def test_rules_depend_on_the_recorded_dimensions_only():
 def test_ls_rules():
     ev = sp.measure_ls(_runs()).evidence
     assert decide(bs20_sphere.ls_rules, ev).verdict == "confirmed"
+    # collapsed is per run: radii spread over a factor 6 far below 0.1 R (the replication at seed offset 1) hold
+    spread = dict(ev, **{"D=2/from_above/r_over_R": np.array([0.0046, 0.0058, 0.0281])})
+    assert decide(bs20_sphere.ls_rules, spread).verdict == "confirmed"
+    one_kept = dict(ev, **{"D=2/from_above/r_over_R": np.array([0.0046, 0.0058, 0.3])})
+    assert decide(bs20_sphere.ls_rules, one_kept).verdict == "not reproduced"
     off = dict(ev, **{"D=3/from_above/sigma_over_sharp": np.array([1.05, 1.06, 1.055])})
     assert decide(bs20_sphere.ls_rules, off).verdict == "not reproduced"
 

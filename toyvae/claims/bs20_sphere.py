@@ -275,9 +275,11 @@ def ls_rules(evidence: Mapping[str, Any]) -> Rules:
                         margin=LS_SIGMA_REL,
                         says=f"D = {D}: started at 2 R/sqrt(D), the LS-VAE's final sigma equals R/sqrt(D) within 1% "
                              "(a collapsed model's optimal sigma^2 = E|x - mu|^2 / D = R^2/D)"),
-            Ordering(name=f"D={D}: from above, collapsed", a=sp.COLLAPSE_FRACTION, b=f"D={D}/from_above/r_over_R",
-                     log=True,
-                     says=f"D = {D}: started at 2 R/sqrt(D), the LS-VAE stays collapsed (prior radius below 0.1 R)"),
+            # "collapsed" is a per-run criterion (sp.collapsed): a bound on every seed, not a t test on the mean log
+            # radius (which at 3 seeds is decided by the spread of radii that are all far below the line)
+            Within(name=f"D={D}: from above, collapsed", a=f"D={D}/from_above/r_over_R", high=sp.COLLAPSE_FRACTION,
+                   says=f"D = {D}: started at 2 R/sqrt(D), every seed's LS-VAE stays collapsed (prior radius below "
+                        "0.1 R)"),
             Ordering(name=f"D={D}: from below, sigma < R/sqrt(D)", a=1.0, b=f"D={D}/from_below/sigma_over_sharp",
                      log=True,
                      says=f"D = {D}: started at 0.5 R/sqrt(D), the LS-VAE's final sigma stays below R/sqrt(D)"),
@@ -302,7 +304,9 @@ def ls_rules(evidence: Mapping[str, Any]) -> Rules:
                 TOLERANCES[0]),
     finding=(
     "Confirmed in the quick profile (D = 2, 3, 8; 3 seeds), by a rule stated for the first time (2026-12-06): "
-    "started at 2 R/sqrt(D), every LS-VAE ends collapsed (0.004-0.02 R) with sigma = R/sqrt(D) (95% CIs within "
+    "started at 2 R/sqrt(D), every LS-VAE ends collapsed (0.004-0.02 R; every seed below 0.1 R, a per-run bound "
+    "since the replication at seed offset 1, where a t test on the log radius was unresolved at D = 2 with all "
+    "radii at 0.005-0.03 R) with sigma = R/sqrt(D) (95% CIs within "
     "+-5e-4 of it, margin 1%), the marginal point, never in the window; started at 0.5 R/sqrt(D) its sigma stays "
     "below R/sqrt(D) (0.35, 0.50, 0.89 R/sqrt(D); radius 0.92, 0.85, 0.40 R; weakest at D = 8, t = 4.9). Before: "
     "confirmed (no stated rule)."
