@@ -198,3 +198,112 @@ def measure_multirate(profile: Profile = Profile.QUICK, seed0: int = 0) -> Measu
                "eps_per_beta": [[q["excess"] for q in r.per_beta[b]] for b in range(n_in)],
                "cost": cost, "seeds": list(r.plan.seeds)}
     return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# SL.ELBO4: the slides' four-term ELBO decomposition (Esmaeili et al.'s HFVAE split) in closed form
+
+ELBO4_BETAS = tuple(float(b) for b in np.geomspace(0.002, 4.0, 23))  # theta = beta/2 from below min(mu) to above max
+
+
+def gaussian_entropy(S) -> float:
+    """Differential entropy of ``N(0, S)`` in nats."""
+    S = np.asarray(S, np.float64)
+    return 0.5 * float(np.linalg.slogdet(2 * np.pi * np.e * S)[1])
+
+
+def elbo_four_terms(params: rd.LinearVAEParams, Sigma, sigma2: float) -> dict:
+    """The four terms of ``ELBO + H[q(x)] = (1) - (2) - (3) - (4)`` of a linear-Gaussian VAE, in closed form.
+
+    Model: prior ``N(0, I)``, decoder ``p(x|z) = N(W z, sigma2 I)``, encoder ``q(z|x) = N(A x, diag s)``; data
+    ``q(x) = N(0, Sigma)``. ``p(x) = N(0, W W^T + sigma2 I)``. Terms (expectations under ``q(x) q(z|x)``):
+    (1) ``E log p(x|z) / p(x)``, (2) ``I_q(x; z)``, (3) ``KL(q(x) || p(x))``, (4) ``KL(q(z) || p(z))``; also the ELBO
+    ``E log p(x|z) - rate`` and ``H[q(x)]``.
+    """
+    Sigma = np.asarray(Sigma, np.float64)
+    n = Sigma.shape[0]
+    parts = rd.linear_vae_parts(params, Sigma, np.eye(n))
+    W = np.asarray(params.W, np.float64)
+    C = W @ W.T + sigma2 * np.eye(n)
+    Cinv = np.linalg.inv(C)
+    logdet_C = float(np.linalg.slogdet(C)[1])
+    e_log_lik = -0.5 * n * np.log(2 * np.pi * sigma2) - parts.distortion / (2 * sigma2)
+    e_log_px = -0.5 * (n * np.log(2 * np.pi) + logdet_C + float(np.trace(Cinv @ Sigma)))
+    kl_x = 0.5 * (float(np.trace(Cinv @ Sigma)) - n + logdet_C - float(np.linalg.slogdet(Sigma)[1]))
+    return {"term1": e_log_lik - e_log_px, "term2": parts.mutual_information, "term3": kl_x,
+            "term4": parts.aggregate_kl, "elbo": e_log_lik - parts.rate, "entropy": gaussian_entropy(Sigma),
+            "rate": parts.rate, "distortion": parts.distortion}
+
+
+def _four_terms_monte_carlo(params: rd.LinearVAEParams, Sigma, sigma2: float, n_samples: int, seed: int) -> dict:
+    """Monte Carlo means and standard errors of the four terms' integrands over ``q(x) q(z|x)`` (Gaussian densities
+    evaluated at sampled points: independent of the closed forms' algebra)."""
+    rng = np.random.default_rng(seed)
+    Sigma = np.asarray(Sigma, np.float64)
+    n = Sigma.shape[0]
+    A, s, W = (np.asarray(a, np.float64) for a in params)
+    x = rng.multivariate_normal(np.zeros(n), Sigma, size=n_samples)
+    m = x @ A.T
+    z = m + np.sqrt(s) * rng.standard_normal(m.shape)
+
+    def log_normal(v, S):
+        Sinv = np.linalg.inv(S)
+        return -0.5 * (np.einsum("ni,ij,nj->n", v, Sinv, v) + np.linalg.slogdet(2 * np.pi * S)[1])
+
+    d = z.shape[1]
+    log_lik = -0.5 * np.sum((x - z @ W.T) ** 2, axis=1) / sigma2 - 0.5 * n * np.log(2 * np.pi * sigma2)
+    log_px = log_normal(x, W @ W.T + sigma2 * np.eye(n))
+    log_qx = log_normal(x, Sigma)
+    log_qz_x = -0.5 * np.sum((z - m) ** 2 / s + np.log(2 * np.pi * s), axis=1)
+    log_qz = log_normal(z, A @ Sigma @ A.T + np.diag(s))
+    log_pz = -0.5 * np.sum(z**2, axis=1) - 0.5 * d * np.log(2 * np.pi)
+    out = {}
+    for name, v in (("term1", log_lik - log_px), ("term2", log_qz_x - log_qz), ("term3", log_qx - log_px),
+                    ("term4", log_qz - log_pz)):
+        out[name] = (float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size)))
+    return out
+
+
+def measure_elbo_decomposition(n_samples: int = 200_000) -> Measurement:
+    """SL.ELBO4 on the shared Gaussian source (n = 8): the optimal linear VAE at each beta of ``ELBO4_BETAS`` with its
+    decoder variance ``sigma^2 = beta/2`` (the Gaussian decoder whose ELBO is the beta-VAE loss), and three random
+    linear VAEs (fixed seeds); Monte Carlo checks of the four closed forms on one optimal and one random model."""
+    Sigma = lv.sweep_spec().Sigma
+    n = Sigma.shape[0]
+    mu = rd.metric_weighted_spectrum(Sigma, np.eye(n))
+    opt = []
+    for b in ELBO4_BETAS:
+        t = elbo_four_terms(rd.optimal_linear_vae(Sigma, np.eye(n), b), Sigma, b / 2)
+        t["beta"] = b
+        t["every_component_coded"] = bool(b / 2 < mu.min())
+        opt.append(t)
+    rng = np.random.default_rng(7)
+    rand_models = [(rd.LinearVAEParams(A=rng.normal(size=(n, n)) * 0.7, s=np.exp(rng.normal(size=n) * 0.5),
+                                       W=rng.normal(size=(n, n)) * 0.3), float(np.exp(rng.normal() - 2)))
+                   for _ in range(3)]
+    rand = [elbo_four_terms(p, Sigma, s2) for p, s2 in rand_models]
+    gap = lambda t: abs(t["elbo"] + t["entropy"] - (t["term1"] - t["term2"] - t["term3"] - t["term4"])) / (  # noqa: E731
+        abs(t["elbo"]) + t["entropy"] + 1.0)
+    mc_models = [(rd.optimal_linear_vae(Sigma, np.eye(n), 0.1), 0.05), rand_models[0]]
+    z = []
+    for k, (p, s2) in enumerate(mc_models):
+        exact = elbo_four_terms(p, Sigma, s2)
+        mc = _four_terms_monte_carlo(p, Sigma, s2, n_samples, seed=11 + k)
+        # a standard error below 1e-10 nats is rounding (at the optimum log q(z) - log p(z) is 0 up to float64
+        # rounding of O(10) log-densities), not sampling error
+        z += [abs(mc[t][0] - exact[t]) / max(mc[t][1], 1e-10) for t in ("term1", "term2", "term3", "term4")]
+    coded = [t for t in opt if t["every_component_coded"]]
+    dropped = [t for t in opt if not t["every_component_coded"]]
+    evidence = {"identity relative gap": [gap(t) for t in opt + rand],
+                "Monte Carlo |z| of the four terms": z,
+                "optimum KL(q(z)||p(z))": max(abs(t["term4"]) for t in opt),
+                "optimum KL(q(x)||p(x)), every component coded": max(abs(t["term3"]) for t in coded),
+                "optimum KL(q(x)||p(x)), a component dropped": min(t["term3"] for t in dropped),
+                "optimum ELBO - E log q(x), every component coded": max(abs(t["elbo"] + t["entropy"]) for t in coded)}
+    keys = ("term1", "term2", "term3", "term4", "elbo", "rate", "distortion")
+    numbers = {"betas": list(ELBO4_BETAS), "entropy": opt[0]["entropy"], "min_mu": float(mu.min()),
+               "optimum": {k: [t[k] for t in opt] for k in keys},
+               "random": [{k: t[k] for k in keys} for t in rand], "monte_carlo_z": z, "n_samples": n_samples}
+    figure = {"betas": list(ELBO4_BETAS), "entropy": opt[0]["entropy"], "all_coded_below": float(2 * mu.min()),
+              **{k: _fig([t[k] for t in opt]) for k in keys}}
+    return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)

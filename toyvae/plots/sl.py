@@ -70,3 +70,28 @@ def plot_multirate(data):
             title="excess over the beta-optimum (o multi-rate, x per beta)")
     ax2.legend(fontsize=7)
     return fig
+
+
+@plot("SL.ELBO4")
+def plot_elbo4(data):
+    """The four terms of ELBO + H[q(x)] at the optimal linear VAE against beta (sigma^2 = beta/2)."""
+    fig, (ax1, ax2) = new_figure(2)
+    b = np.asarray(data["betas"], float)
+    labels = {"term1": "(1) E log p(x|z)/p(x)", "term2": "(2) I_q(x; z)", "term3": "(3) KL(q(x) || p(x))",
+              "term4": "(4) KL(q(z) || p(z))"}
+    for i, (k, label) in enumerate(labels.items()):
+        ax1.plot(b, np.asarray(data[k], float), "o-", ms=3, color=f"C{i}", label=label)
+    ax1.axvline(data["all_coded_below"], color="0.5", ls=":", lw=1, label="every component coded to the left")
+    ax1.set(xscale="log", xlabel="beta (decoder variance beta/2)", ylabel="nats",
+            title="four-term split of the ELBO, optimal linear VAE\n((1) = (2) at the optimum)")
+    ax1.legend(fontsize=7)
+    elbo_h = np.asarray(data["elbo"], float) + data["entropy"]
+    total = np.asarray(data["term1"], float) - np.asarray(data["term2"], float) - np.asarray(data["term3"], float) \
+        - np.asarray(data["term4"], float)
+    ax2.plot(b, elbo_h, "k-", lw=2, label="ELBO + H[q(x)]")
+    ax2.plot(b, total, "o", ms=3, color="C3", label="(1) - (2) - (3) - (4)")
+    ax2.axvline(data["all_coded_below"], color="0.5", ls=":", lw=1)
+    ax2.set(xscale="log", xlabel="beta", ylabel="nats", title="the identity (ELBO = E log q(x)\nwhile every "
+            "component is coded)")
+    ax2.legend(fontsize=7)
+    return fig
