@@ -123,3 +123,29 @@ def test_elbo4_closed_form_claim_round_trips_and_its_terms_are_right():
     assert t["elbo"] + t["entropy"] == pytest.approx(t["term1"] - t["term2"] - t["term3"] - t["term4"], abs=1e-12)
     Sigma = lv.sweep_spec().Sigma
     assert sm.gaussian_entropy(Sigma) == pytest.approx(0.5 * np.log(np.linalg.det(2 * np.pi * np.e * Sigma)), rel=1e-12)
+
+
+def test_mb_f1_closed_form_claim_round_trips_and_the_edge_is_n_min_mu():
+    """MB.F1 (closed form, seconds): the saved row re-judges to its verdict; the shared fixed points end exactly where
+    the water level passes the smallest variance."""
+    from toyvae.claims.registry import run_claim
+    from toyvae.experiments import mb_measure as mm
+    from toyvae.plots import plot_for
+
+    c = registered()["MB.F1"]
+    row = json.loads(json.dumps(run_claim(c).to_json()))
+    assert row["verdict"] == str(c.expected) == rejudge(row).verdict == "refined"
+    q = row["measured"]
+    assert q["every_component_coded_up_to"] == pytest.approx(8 / 64, rel=1e-12)  # n min(mu), spectrum k^-2
+    for g, mismatch, theta in zip(q["gammas"], q["mismatch"], q["theta"]):
+        if g <= 0.125:
+            assert abs(mismatch) < 1e-12 and theta == pytest.approx(g / 8, rel=1e-12)
+        else:
+            assert mismatch > 0  # the water level exceeds the learned variance D/n
+    Sigma = np.diag(np.arange(1, 9, dtype=float) ** -2)
+    v = np.zeros(2 * 64 + 8 + 1)
+    v[-1] = np.log(0.5)  # A = W = 0, s = 1: ELBO = -(n/2) log(2 pi sigma^2) - tr(Sigma) / (2 sigma^2)
+    assert mm.learned_variance_elbo(v, Sigma) == pytest.approx(-4 * np.log(np.pi) - np.trace(Sigma), rel=1e-12)
+    buffer = io.BytesIO()
+    plot_for("MB.F1")(row["figure_data"]).savefig(buffer, format="png", dpi=40)
+    assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -439,3 +439,66 @@ def measure_s5(profile: Profile = Profile.QUICK, seed0: int = 0) -> Measurement:
     numbers = {"linear": linear, "patches": patches, "seeds": list(lin.plan.seeds), "patch_seeds": list(pat.plan.seeds),
                "sizes": sizes}
     return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# MB.F1: a learned decoder variance against distortion targeting (closed form, Gaussian source)
+
+F1_GAMMAS = tuple(float(g) for g in np.geomspace(0.01, 1.5, 13))
+
+
+def learned_variance_elbo(vector: np.ndarray, Sigma: np.ndarray) -> float:
+    """The exact ELBO of a linear VAE with a learned scalar decoder variance, as a function of the flat vector
+    ``(A, log s, W, log sigma^2)``: ``-(n/2) log(2 pi sigma^2) - D / (2 sigma^2) - R``."""
+    n = Sigma.shape[0]
+    A = vector[: n * n].reshape(n, n)
+    log_s = vector[n * n: n * n + n]
+    W = vector[n * n + n: 2 * n * n + n].reshape(n, n)
+    log_s2 = vector[-1]
+    p = rd.linear_vae_parts(rd.LinearVAEParams(A=A, s=np.exp(log_s), W=W), Sigma, np.eye(n))
+    return float(-0.5 * n * (np.log(2 * np.pi) + log_s2) - p.distortion / (2 * np.exp(log_s2)) - p.rate)
+
+
+def _gradient(f, v: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Central differences (float64; error O(h^2) ~ 1e-10 on O(1) terms)."""
+    g = np.empty_like(v)
+    for i in range(v.size):
+        e = np.zeros_like(v)
+        e[i] = h
+        g[i] = (f(v + e) - f(v - e)) / (2 * h)
+    return g
+
+
+def measure_fixed_points() -> Measurement:
+    """MB.F1 on the shared Gaussian source (n = 8): at each target gamma, the distortion-targeted fixed point (the
+    beta-VAE optimum at beta* = 2 theta(gamma), MB.Lag) with the decoder variance a learned-variance VAE would set,
+    sigma^2 = gamma / n; the gradient of the learned-variance ELBO there, and the mismatch theta(gamma) n / gamma - 1
+    (0 iff the two objectives share the fixed point)."""
+    Sigma = lv.sweep_spec().Sigma
+    n = Sigma.shape[0]
+    mu = rd.metric_weighted_spectrum(Sigma, np.eye(n))
+    rows = []
+    for gamma in F1_GAMMAS:
+        theta = float(su.water_level_for_distortion(mu, gamma))
+        p = rd.optimal_linear_vae(Sigma, np.eye(n), 2 * theta)
+        v = np.concatenate([p.A.ravel(), np.log(p.s), p.W.ravel(), [np.log(gamma / n)]])
+        grad = _gradient(lambda x: learned_variance_elbo(x, Sigma), v)
+        parts = rd.linear_vae_parts(p, Sigma, np.eye(n))
+        rows.append({"gamma": gamma, "theta": theta, "sigma2": gamma / n, "mismatch": theta * n / gamma - 1,
+                     "grad_norm": float(np.linalg.norm(grad)), "distortion": parts.distortion,
+                     "elbo": learned_variance_elbo(v, Sigma), "coded": int(np.sum(mu > theta))})
+    edge = float(n * mu.min())
+    inside = [r for r in rows if r["gamma"] <= edge]
+    outside = [r for r in rows if r["gamma"] > edge]
+    log_lik = float(-0.5 * (n * np.log(2 * np.pi) + np.sum(np.log(mu)) + n))
+    evidence = {"mismatch, every component coded": max(abs(r["mismatch"]) for r in inside),
+                "gradient norm, every component coded": max(r["grad_norm"] for r in inside),
+                "mismatch, a component dropped": min(r["mismatch"] for r in outside),
+                "gradient norm, a component dropped": min(r["grad_norm"] for r in outside),
+                "distortion at the fixed point - gamma": max(abs(r["distortion"] - r["gamma"]) for r in rows),
+                "ELBO - E log p(x), every component coded": max(abs(r["elbo"] - log_lik) for r in inside)}
+    numbers = {"gammas": list(F1_GAMMAS), "every_component_coded_up_to": edge, "log_likelihood": log_lik,
+               **{k: [r[k] for r in rows] for k in ("theta", "sigma2", "mismatch", "grad_norm", "elbo", "coded")}}
+    figure = {"gammas": list(F1_GAMMAS), "edge": edge, "log_likelihood": log_lik,
+              **{k: _fig([r[k] for r in rows]) for k in ("theta", "sigma2", "grad_norm", "elbo")}}
+    return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)

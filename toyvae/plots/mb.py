@@ -112,3 +112,23 @@ def plot_s5(data):
                     + ("" if fam == "linear" else "\n(Gaussian source with the patches' covariance)"))
         axes[0].legend(fontsize=7)
     return fig
+
+
+@plot("MB.F1")
+def plot_f1(data):
+    """The water level theta(gamma) of the distortion-targeted fixed point against the learned variance gamma/n, and
+    the gradient of the learned-variance ELBO there."""
+    fig, (ax1, ax2) = new_figure(2)
+    g = np.asarray(data["gammas"], float)
+    ax1.plot(g, np.asarray(data["theta"], float), "o-", ms=3, label="theta(gamma): beta*/2 of distortion targeting")
+    ax1.plot(g, np.asarray(data["sigma2"], float), "k--", lw=1, label="gamma / n: the learned variance at D = gamma")
+    ax1.axvline(data["edge"], color="0.5", ls=":", lw=1, label="every component coded to the left")
+    ax1.set(xscale="log", yscale="log", xlabel="distortion target gamma", ylabel="variance",
+            title="shared fixed point iff theta(gamma) = gamma/n")
+    ax1.legend(fontsize=7)
+    grad = np.maximum(np.asarray(data["grad_norm"], float), 1e-12)
+    ax2.plot(g, grad, "o-", ms=3, color="C3")
+    ax2.axvline(data["edge"], color="0.5", ls=":", lw=1)
+    ax2.set(xscale="log", yscale="log", xlabel="distortion target gamma", ylabel="|grad ELBO| (finite differences)",
+            title="learned-variance ELBO gradient at the\ndistortion-targeted fixed point")
+    return fig
