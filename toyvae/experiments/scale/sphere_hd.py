@@ -205,8 +205,11 @@ RECORD_EVERY = 10
 
 
 def train_dimension(D: int, d: int, latents: tuple[int, ...], lr: float, steps: int, batch: int,
-                    seeds: int) -> SphereHD:
-    """Train ``ROWS`` for every latent count of ``latents`` (each <= d) at one D as one ``fit``; measure."""
+                    seeds: tuple[int, ...] | int) -> SphereHD:
+    """Train ``ROWS`` for every latent count of ``latents`` (each <= d) at one D as one ``fit``; measure.
+
+    ``seeds``: the training seeds (an int n means seeds 0 .. n-1).
+    """
     if any(not 1 <= k <= d for k in latents):
         raise ValueError(f"every latent count must lie in [1, {d}], got {latents}")
     if steps % RECORD_EVERY:
@@ -225,7 +228,7 @@ def train_dimension(D: int, d: int, latents: tuple[int, ...], lr: float, steps: 
     knobs = {"sigma": jnp.asarray(sigmas, jnp.float32),
              "warm_sigma": jnp.asarray(np.where(warm, WARM_SIGMA * sharp, sigmas), jnp.float32),
              "mask": jnp.asarray(np.arange(d)[None, :] < counts[:, None], jnp.float32)}
-    seed_list = tuple(range(seeds))
+    seed_list = tuple(range(seeds)) if isinstance(seeds, int) else tuple(int(s) for s in seeds)
     result = fit(sphere_program(D, d, steps, batch, lr), knobs, seed_list, steps=steps, chunk=steps,
                  record_every=RECORD_EVERY, progress=False, desc=f"sphere D={D}",
                  names=[f"{n} d'={k}" for n, k in zip(names, counts)])
