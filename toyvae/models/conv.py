@@ -172,7 +172,8 @@ def init(config: ConvConfig, *, key: jax.Array) -> ConvVAE:
     leaves, start = [], 0
     for layer, gain, size in zip(layers, gains, sizes):
         std = gain / math.sqrt(_fan_in(layer))
-        leaves += [std * noise[start:start + size].reshape(layer.weight.shape), jnp.zeros(layer.bias.shape)]
+        leaves += [std * noise[start:start + size].reshape(layer.weight.shape),
+                   jnp.zeros(layer.bias.shape, jnp.float32)]
         start += size
     return eqx.tree_at(lambda m: [x for l in _layers(m) for x in (l.weight, l.bias)], skeleton, leaves)
 

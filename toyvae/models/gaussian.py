@@ -49,6 +49,7 @@ __all__ = [
     "decoder_sigma",
     "gaussian_nll",
     "kl_standard_normal",
+    "kl_diagonal",
     "negative_elbo",
     "point_bounds",
 ]
@@ -87,9 +88,34 @@ def gaussian_nll(x: jax.Array, mu: jax.Array, sigma: jax.Array) -> jax.Array:
     return jnp.sum(0.5 * jnp.square((x - mu) / sigma) + jnp.log(sigma) + HALF_LOG_2PI)
 
 
-def kl_standard_normal(m: jax.Array, s: jax.Array) -> jax.Array:
-    """KL(N(m, diag s) || N(0, I)) = 1/2 ||m||^2 + sum_j g(s_j), g(s) = (s - 1 - log s)/2."""
-    return 0.5 * jnp.sum(jnp.square(m)) + 0.5 * jnp.sum(s - 1.0 - jnp.log(s))
+def kl_standard_normal(m: jax.Array, s: jax.Array, log_s: jax.Array | None = None, *,
+                       dot: bool = False) -> jax.Array:
+    """KL(N(m, diag s) || N(0, I)) = 1/2 ||m||^2 + sum_j g(s_j), g(s) = (s - 1 - log s)/2, in nats.
+
+    The one Gaussian KL of the models (``m``: the posterior mean of ONE example, ``s``: its
+    posterior variances). Two options choose how float32 evaluates the same formula, so that
+    every model keeps the exact bits its trained verdicts were computed with:
+
+    * ``log_s``: ``log s`` when the caller has it (a model parameterised by log-variances): it is
+      used as given, not recomputed as ``log(s)``.
+    * ``dot``: ``||m||^2`` as the inner product ``m @ m`` (the linear models) instead of
+      ``sum(square(m))``; the two round differently in the last bits. ``m`` must then be 1-D.
+
+    A KL to ``N(p, I)`` is this KL of ``m - p`` (:func:`toyvae.models.two_stage.conditional_linear_loss`);
+    a KL between two diagonal Gaussians is :func:`kl_diagonal`.
+    """
+    # the operations in the order every model computed them before (the same jaxpr; tests/test_conformance.py)
+    mean_part = 0.5 * m @ m if dot else 0.5 * jnp.sum(jnp.square(m))  # dot: (0.5 m) @ m
+    return mean_part + 0.5 * jnp.sum(s - 1.0 - (jnp.log(s) if log_s is None else log_s))
+
+
+def kl_diagonal(m: jax.Array, log_s: jax.Array, pm, log_ps) -> jax.Array:
+    """``KL(N(m, diag e^log_s) || N(pm, diag e^log_ps))`` in nats (the conditional prior of a secondary VAE).
+
+    ``= 1/2 sum_i [log_ps - log_s + (e^log_s + (m - pm)^2) / e^log_ps - 1]``; with ``pm = 0, log_ps = 0`` it is
+    :func:`kl_standard_normal` mathematically, evaluated in another order (the MLP two-stage models keep it).
+    """
+    return 0.5 * jnp.sum(log_ps - log_s + (jnp.exp(log_s) + (m - pm) ** 2) * jnp.exp(-log_ps) - 1.0)
 
 
 def negative_elbo(encode, decode_raw, params: dict, x: jax.Array, key: jax.Array, mode, given_sigma,

@@ -18,6 +18,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from toyvae.models.gaussian import kl_standard_normal
+
 __all__ = ["LinearVAE", "init", "example_loss"]
 
 
@@ -32,10 +34,10 @@ class LinearVAE(NamedTuple):
 def init(n: int, d: int, *, key: jax.Array, W: jax.Array | None = None) -> LinearVAE:
     """Small random encoder (entries N(0, 0.01)), ``s = 1``, and a random decoder N(0, 1/d) or the given ``W``."""
     enc_key, dec_key = jax.random.split(key)
-    A = 0.1 * jax.random.normal(enc_key, (d, n))
+    A = 0.1 * jax.random.normal(enc_key, (d, n), jnp.float32)
     if W is None:
-        W = jax.random.normal(dec_key, (n, d)) / jnp.sqrt(d)
-    return LinearVAE(A=A, log_s=jnp.zeros(d), W=jnp.asarray(W, jnp.float32))
+        W = jax.random.normal(dec_key, (n, d), jnp.float32) / jnp.sqrt(d)
+    return LinearVAE(A=A, log_s=jnp.zeros(d, jnp.float32), W=jnp.asarray(W, jnp.float32))
 
 
 def example_loss(params: LinearVAE, x: jax.Array, G: jax.Array, beta, *, key: jax.Array,
@@ -44,8 +46,8 @@ def example_loss(params: LinearVAE, x: jax.Array, G: jax.Array, beta, *, key: ja
     W = params.W if train_decoder else jax.lax.stop_gradient(params.W)
     mu = params.A @ x
     s = jnp.exp(params.log_s)
-    z = mu + jnp.sqrt(s) * jax.random.normal(key, mu.shape)
+    z = mu + jnp.sqrt(s) * jax.random.normal(key, mu.shape, mu.dtype)
     r = x - W @ z
     distortion = r @ G @ r
-    rate = 0.5 * mu @ mu + 0.5 * jnp.sum(s - 1.0 - params.log_s)
+    rate = kl_standard_normal(mu, s, params.log_s, dot=True)
     return distortion + beta * rate, {"distortion": distortion, "rate": rate}

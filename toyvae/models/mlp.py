@@ -21,7 +21,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-__all__ = ["init_resnet", "resnet", "resnet_flops"]
+__all__ = ["init", "init_resnet", "resnet", "resnet_flops"]
 
 
 def _normal(key, shape, fan_in, scale=1.0):
@@ -29,13 +29,13 @@ def _normal(key, shape, fan_in, scale=1.0):
     return (scale / jnp.sqrt(fan_in)) * jax.random.normal(key, shape, dtype=jnp.float32)
 
 
-def init_resnet(key: jax.Array, in_dim: int, out_dim: int, width: int, depth: int) -> dict:
+def init(in_dim: int, out_dim: int, width: int, depth: int, *, key: jax.Array) -> dict:
     """Parameters of the residual MLP above.
 
     Args:
-        key: PRNG key (split into named subkeys, never reused).
         in_dim, out_dim: input and output sizes.
         width: units per layer; depth: number of residual blocks.
+        key: PRNG key (split into named subkeys, never reused).
 
     The second layer of every block starts at scale 1/sqrt(depth) so that the residual stream
     keeps unit variance at initialisation whatever the depth; the read-out starts small (0.1) so
@@ -57,6 +57,11 @@ def init_resnet(key: jax.Array, in_dim: int, out_dim: int, width: int, depth: in
         "w_out": _normal(out_key, (out_dim, width), width, 0.1),
         "b_out": jnp.zeros((out_dim,), jnp.float32),
     }
+
+
+def init_resnet(key: jax.Array, in_dim: int, out_dim: int, width: int, depth: int) -> dict:
+    """:func:`init` with the key first (the models, experiments and course call it so)."""
+    return init(in_dim, out_dim, width, depth, key=key)
 
 
 def resnet(params: dict, x: jax.Array) -> jax.Array:

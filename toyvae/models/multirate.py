@@ -26,6 +26,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from toyvae.models.gaussian import kl_standard_normal
 from toyvae.models.mlp import init_resnet, resnet
 
 __all__ = ["init", "at_beta", "example_loss", "LOG_S_RANGE"]
@@ -36,8 +37,8 @@ LOG_S_RANGE = (-12.0, 6.0)
 def init(n: int, d: int, width: int, *, key: jax.Array) -> dict:
     """``{"A": (d, n) N(0, 0.01), "W": (n, d) N(0, 1/d), "hyper": residual MLP 1 -> 3d (one block of width)}``."""
     enc_key, dec_key, hyper_key = jax.random.split(key, 3)
-    return {"A": 0.1 * jax.random.normal(enc_key, (d, n)),
-            "W": jax.random.normal(dec_key, (n, d)) / jnp.sqrt(d),
+    return {"A": 0.1 * jax.random.normal(enc_key, (d, n), jnp.float32),
+            "W": jax.random.normal(dec_key, (n, d), jnp.float32) / jnp.sqrt(d),
             "hyper": init_resnet(hyper_key, 1, 3 * d, width, 1)}
 
 
@@ -55,8 +56,8 @@ def example_loss(params: dict, example, *, key: jax.Array):
     A, log_s, W = at_beta(params, log_beta)
     m = A @ x
     s = jnp.exp(log_s)
-    z = m + jnp.sqrt(s) * jax.random.normal(key, m.shape)
+    z = m + jnp.sqrt(s) * jax.random.normal(key, m.shape, m.dtype)
     r = x - W @ z
     distortion = r @ r
-    rate = 0.5 * m @ m + 0.5 * jnp.sum(s - 1.0 - log_s)
+    rate = kl_standard_normal(m, s, log_s, dot=True)
     return distortion + jnp.exp(log_beta) * rate, {"distortion": distortion, "rate": rate}

@@ -37,6 +37,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from toyvae.models.gaussian import kl_diagonal, kl_standard_normal
 from toyvae.models.linear import LinearVAE
 from toyvae.models.mlp import init_resnet, resnet
 
@@ -47,11 +48,13 @@ __all__ = [
     "conditional_linear_loss",
     "LOG_S_RANGE",
     "gaussian_kl",
+    "init_mlp_vae",
     "init_vae",
     "encode",
     "decode",
     "reconstruction",
     "vae_loss",
+    "init_mlp_conditional",
     "init_conditional",
     "conditional_encode",
     "conditional_prior",
@@ -80,15 +83,16 @@ def init_conditional_linear(n: int, d2: int, *, key: jax.Array) -> ConditionalLi
     the initial distortion exceeds the copy's ``E||x - x~||^2`` by about ``1e-4 d2`` only.
     """
     a_key, b_key, w_key = jax.random.split(key, 3)
-    return ConditionalLinear(A2=0.1 * jax.random.normal(a_key, (d2, n)), B2=0.1 * jax.random.normal(b_key, (d2, n)),
-                             log_s2=jnp.zeros(d2), P2=jnp.zeros((d2, n)), V2=jnp.zeros((n, n)),
-                             W2=0.01 * jax.random.normal(w_key, (n, d2)))
+    return ConditionalLinear(A2=0.1 * jax.random.normal(a_key, (d2, n), jnp.float32),
+                             B2=0.1 * jax.random.normal(b_key, (d2, n), jnp.float32), log_s2=jnp.zeros(d2, jnp.float32), P2=jnp.zeros((d2, n), jnp.float32),
+                             V2=jnp.zeros((n, n), jnp.float32),
+                             W2=0.01 * jax.random.normal(w_key, (n, d2), jnp.float32))
 
 
 def linear_reconstruction(primary: LinearVAE, x: jax.Array, *, key: jax.Array) -> jax.Array:
     """``x~ = W1 z`` with ``z ~ q(z|x) = N(A1 x, diag s1)``: the primary's mean reconstruction at a posterior sample."""
     m = primary.A @ x
-    return primary.W @ (m + jnp.exp(0.5 * primary.log_s) * jax.random.normal(key, m.shape))
+    return primary.W @ (m + jnp.exp(0.5 * primary.log_s) * jax.random.normal(key, m.shape, m.dtype))
 
 
 def conditional_linear_loss(params: ConditionalLinear, x: jax.Array, x_tilde: jax.Array, beta, *, key: jax.Array):
@@ -99,10 +103,12 @@ def conditional_linear_loss(params: ConditionalLinear, x: jax.Array, x_tilde: ja
     """
     m = params.A2 @ x + params.B2 @ x_tilde
     s = jnp.exp(params.log_s2)
-    z2 = m + jnp.sqrt(s) * jax.random.normal(key, m.shape)
+    z2 = m + jnp.sqrt(s) * jax.random.normal(key, m.shape, m.dtype)
     r = x - x_tilde - params.V2 @ x_tilde - params.W2 @ z2
     distortion = r @ r
-    rate = 0.5 * jnp.sum((m - params.P2 @ x_tilde) ** 2) + 0.5 * jnp.sum(s - 1.0 - params.log_s2)
+    # KL to N(P2 x~, I) = KL of (m - P2 x~) to N(0, I); the copy it replaced squared with ``** 2``, which lowers
+    # to the same HLO as ``square``: the same bits (tests/test_conformance.py)
+    rate = kl_standard_normal(m - params.P2 @ x_tilde, s, params.log_s2)
     return distortion + beta * rate, {"distortion": distortion, "rate": rate}
 
 
@@ -111,13 +117,7 @@ def conditional_linear_loss(params: ConditionalLinear, x: jax.Array, x_tilde: ja
 LOG_S_RANGE = (-12.0, 6.0)  # log-variances are clipped here (as in models.patch_vae): s in [6e-6, 403]
 
 
-def gaussian_kl(m, log_s, pm, log_ps):
-    """``KL(N(m, diag e^log_s) || N(pm, diag e^log_ps))`` in nats.
-
-    ``= 1/2 sum_i [log_ps - log_s + (e^log_s + (m - pm)^2) / e^log_ps - 1]``; with ``pm = 0, log_ps = 0`` it is
-    ``|m|^2/2 + sum g(s)`` (``shared/claims.md``).
-    """
-    return 0.5 * jnp.sum(log_ps - log_s + (jnp.exp(log_s) + (m - pm) ** 2) * jnp.exp(-log_ps) - 1.0)
+gaussian_kl = kl_diagonal  # KL(N(m, diag e^log_s) || N(pm, diag e^log_ps)), moved to models.gaussian
 
 
 def _split_gaussian(h):
@@ -125,11 +125,17 @@ def _split_gaussian(h):
     return m, jnp.clip(log_s, *LOG_S_RANGE)
 
 
-def init_vae(key: jax.Array, n: int, latent: int, width: int, depth: int) -> dict:
+def init_mlp_vae(n: int, latent: int, width: int, depth: int, *, key: jax.Array) -> dict:
     """A Gaussian VAE: encoder ``n -> 2 latent`` and decoder ``latent -> n``, residual MLPs of ``depth`` blocks."""
     enc_key, dec_key = jax.random.split(key)
     return {"enc": init_resnet(enc_key, n, 2 * latent, width, depth),
             "dec": init_resnet(dec_key, latent, n, width, depth)}
+
+
+def init_vae(key: jax.Array, n: int, latent: int, width: int, depth: int) -> dict:
+    """:func:`init_mlp_vae` with the key first (the callers in ``toyvae.experiments``; new code calls
+    ``init_mlp_vae(..., key=key)``)."""
+    return init_mlp_vae(n, latent, width, depth, key=key)
 
 
 def encode(params: dict, x: jax.Array):
@@ -145,7 +151,7 @@ def decode(params: dict, z: jax.Array) -> jax.Array:
 def reconstruction(params: dict, x: jax.Array, *, key: jax.Array) -> jax.Array:
     """``x~ = mu(z)``, ``z ~ q(z|x)``: the primary's mean reconstruction at a posterior sample (MB eq. 5)."""
     m, log_s = encode(params, x)
-    return decode(params, m + jnp.exp(0.5 * log_s) * jax.random.normal(key, m.shape))
+    return decode(params, m + jnp.exp(0.5 * log_s) * jax.random.normal(key, m.shape, m.dtype))
 
 
 def vae_loss(params: dict, x: jax.Array, beta, *, key: jax.Array, basis: jax.Array | None = None):
@@ -155,17 +161,19 @@ def vae_loss(params: dict, x: jax.Array, beta, *, key: jax.Array, basis: jax.Arr
     error's power per basis component (it sums to the distortion).
     """
     m, log_s = encode(params, x)
-    z = m + jnp.exp(0.5 * log_s) * jax.random.normal(key, m.shape)
+    z = m + jnp.exp(0.5 * log_s) * jax.random.normal(key, m.shape, m.dtype)
     error = x - decode(params, z)
     distortion = jnp.sum(error**2)
-    rate = gaussian_kl(m, log_s, 0.0, 0.0)
+    # kept: kl_standard_normal(m, exp(log_s), log_s) is the same KL in another order of float32 operations,
+    # which would change the trained patch models' bits (and MB.S5's and MB.2stage's numbers)
+    rate = kl_diagonal(m, log_s, 0.0, 0.0)
     aux = {"distortion": distortion, "rate": rate}
     if basis is not None:
         aux["error_spectrum"] = (basis.T @ error) ** 2
     return distortion + beta * rate, aux
 
 
-def init_conditional(key: jax.Array, n: int, latent: int, width: int, depth: int) -> dict:
+def init_mlp_conditional(n: int, latent: int, width: int, depth: int, *, key: jax.Array) -> dict:
     """The conditional secondary: encoder ``[x, x~] -> 2 latent``, prior ``x~ -> 2 latent``,
     correction ``[z2, x~] -> n`` (residual MLPs; their read-outs start at 0.1 scale, so the copy of ``x~``
     dominates at initialisation)."""
@@ -173,6 +181,12 @@ def init_conditional(key: jax.Array, n: int, latent: int, width: int, depth: int
     return {"enc": init_resnet(enc_key, 2 * n, 2 * latent, width, depth),
             "prior": init_resnet(prior_key, n, 2 * latent, width, depth),
             "dec": init_resnet(dec_key, latent + n, n, width, depth)}
+
+
+def init_conditional(key: jax.Array, n: int, latent: int, width: int, depth: int) -> dict:
+    """:func:`init_mlp_conditional` with the key first (the callers in ``toyvae.experiments``; new code calls
+    ``init_mlp_conditional(..., key=key)``)."""
+    return init_mlp_conditional(n, latent, width, depth, key=key)
 
 
 def conditional_encode(params: dict, x: jax.Array, x_tilde: jax.Array):
@@ -198,7 +212,7 @@ def conditional_loss(params: dict, x: jax.Array, x_tilde: jax.Array, beta, *, ke
     """``distortion2 + beta rate2`` (MB eqs. 5-6) for one pair: ``(loss, {"distortion", "rate"})``."""
     m, log_s = conditional_encode(params, x, x_tilde)
     pm, log_ps = conditional_prior(params, x_tilde)
-    z2 = m + jnp.exp(0.5 * log_s) * jax.random.normal(key, m.shape)
+    z2 = m + jnp.exp(0.5 * log_s) * jax.random.normal(key, m.shape, m.dtype)
     distortion = jnp.sum((x - conditional_decode(params, z2, x_tilde)) ** 2)
-    rate = gaussian_kl(m, log_s, pm, log_ps)
+    rate = kl_diagonal(m, log_s, pm, log_ps)
     return distortion + beta * rate, {"distortion": distortion, "rate": rate}
