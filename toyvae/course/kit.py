@@ -85,8 +85,13 @@ def save(fig, name: str) -> None:
 
 
 def start(number: int) -> None:
-    """Print the lesson's heading line: its number, the mode and where figures go."""
+    """Configure JAX for the course (:func:`toyvae.runtime.configure`: the CPU unless ``JAX_PLATFORMS``
+    says otherwise, one device per core, the compilation cache), then print the lesson's heading line:
+    its number, the mode and where figures go."""
+    from toyvae import runtime
     from toyvae.course.catalogue import lesson
+
+    runtime.configure()
 
     les = lesson(number)
     if quick():
