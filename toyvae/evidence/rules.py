@@ -181,9 +181,10 @@ def _tost(d: np.ndarray, margin: float, alpha: float) -> dict[str, Any]:
         p_holds = 0.0 if abs(m) < margin else 1.0
         p_rev = 0.0 if abs(m) > margin else 1.0
     half = float(scipy.special.stdtrit(df, 1 - alpha / 2)) * se
+    half_tost = float(scipy.special.stdtrit(df, 1 - alpha)) * se
     state = State.HOLDS if p_holds < alpha else State.REVERSED if p_rev < alpha else State.UNRESOLVED
-    return {"n": n, "mean": m, "se": se, "ci_low": m - half, "ci_high": m + half, "margin": margin,
-            "state": state, "p_holds": p_holds, "p_reversed": p_rev}
+    return {"n": n, "mean": m, "se": se, "ci_low": m - half, "ci_high": m + half, "tost_low": m - half_tost,
+            "tost_high": m + half_tost, "margin": margin, "state": state, "p_holds": p_holds, "p_reversed": p_rev}
 
 
 def _unusable(d: np.ndarray) -> str:
@@ -269,8 +270,10 @@ class Equivalence(_Compared):
         state, numbers, p_h, p_r = _split(_tost(d, self.margin, self.alpha))
         shown = (lambda v: f"{np.exp(v):.4g}") if self.log else _g
         margin = f"x/{np.exp(self.margin):.4g}" if self.log else f"+-{_g(self.margin)}"
-        detail = (f"{'ratio' if self.log else 'difference'} {shown(numbers['mean'])}, {1 - self.alpha:.0%} CI "
-                  f"[{shown(numbers['ci_low'])}, {shown(numbers['ci_high'])}] over {numbers['n']} seeds vs {margin}")
+        detail = (f"{'ratio' if self.log else 'difference'} {shown(numbers['mean'])} over {numbers['n']} seeds vs {margin}: "
+                  f"{1 - 2 * self.alpha:.0%} CI [{shown(numbers['tost_low'])}, {shown(numbers['tost_high'])}] (inside: "
+                  f"equal), {1 - self.alpha:.0%} CI [{shown(numbers['ci_low'])}, {shown(numbers['ci_high'])}] (outside: "
+                  f"different)")
         if state == State.UNRESOLVED:
             sd = self.pilot_sd if self.pilot_sd is not None else numbers["se"] * np.sqrt(numbers["n"])
             pw = self.power(numbers["n"], sd)
@@ -393,9 +396,10 @@ class Settled(Rule):
         state, numbers, p_h, p_r = _split(_tost(drift, self.materiality, self.alpha))
         numbers["drift_per_seed"] = drift.tolist()
         what = "relative drift" if self.relative else "drift"
-        detail = (f"{what} between the final window's halves {_g(numbers['mean'])}, {1 - self.alpha:.0%} CI "
-                  f"[{_g(numbers['ci_low'])}, {_g(numbers['ci_high'])}] over {numbers['n']} seeds vs materiality "
-                  f"+-{_g(self.materiality)}")
+        detail = (f"{what} between the final window's halves {_g(numbers['mean'])} over {numbers['n']} seeds vs "
+                  f"materiality +-{_g(self.materiality)}: {1 - 2 * self.alpha:.0%} CI [{_g(numbers['tost_low'])}, "
+                  f"{_g(numbers['tost_high'])}] (inside: settled), {1 - self.alpha:.0%} CI [{_g(numbers['ci_low'])}, "
+                  f"{_g(numbers['ci_high'])}] (outside: drifting)")
         return self._judgement(role, state, detail, numbers, p_h, p_r)
 
 
