@@ -363,8 +363,13 @@ def run_claim(c: Claim, profile: Profile = Profile.QUICK) -> Result:
 
 
 def _rule_text(decision: Decision) -> str:
-    """The rule text of a card, generated from the rule objects' judgements."""
-    return " ".join(f"[{j.role}] {j.sentence}." for j in decision.judgements) + f" Decision: {decision.reason}."
+    """The card's one-line rule summary (each rule's own sentence is in the JSON's ``rules`` and the report's table)."""
+    counts = {}
+    for j in decision.judgements:
+        counts[str(j.role)] = counts.get(str(j.role), 0) + 1
+    parts = ", ".join(f"{n} {role}{'s' if n > 1 else ''}" for role, n in counts.items())
+    return (f"Decided by the evidence layer's truth table over {parts} (rules {decision.fingerprint}): "
+            f"{decision.verdict}, {decision.reason}.")
 
 
 def typical_seconds() -> dict[str, float]:
