@@ -64,9 +64,10 @@ def test_map_models_pads_and_drops_with_more_devices():
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="core affinity is reported on Linux only")
-def test_import_exposes_one_device_per_core():
-    """``import toyvae`` before JAX starts: one CPU device per usable core (unless set by the user)."""
-    code = "import toyvae, jax, os; print(len(jax.devices()), len(os.sched_getaffinity(0)))"
+def test_configure_exposes_one_device_per_core():
+    """``toyvae.runtime.configure()`` before JAX starts: one CPU device per usable core (unless set by the user)."""
+    code = ("import toyvae.runtime, os; toyvae.runtime.configure(); import jax; "
+            "print(len(jax.devices()), len(os.sched_getaffinity(0)))")
     env = {k: v for k, v in os.environ.items() if k != "JAX_NUM_CPU_DEVICES"}
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]

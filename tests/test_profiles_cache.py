@@ -48,7 +48,12 @@ def test_bad_seed_offsets_are_rejected(bad):
         profiles.set_seed_offset(bad)
 
 
-def test_the_cache_keys_on_normalised_arguments_and_the_seed_offset():
+def test_the_cache_keys_on_normalised_arguments_and_the_seed_offset(monkeypatch):
+    from toyvae.experiments import _cache
+
+    # clear_caches() below must not drop the suite's trained runs (later tests reuse them): this test's
+    # cache is the only one it sees
+    monkeypatch.setattr(_cache, "_CACHES", [])
     calls = []
 
     @cached

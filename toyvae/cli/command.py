@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.catalogue:
                 from toyvae.claims.registry import all_claims
 
-                print(claims_catalogue(all_claims()))
+                print(claims_catalogue(all_claims()), end="")
                 return 0
             return _list(markdown=args.markdown)
         if args.command == "env":
