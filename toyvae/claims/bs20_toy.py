@@ -265,7 +265,8 @@ def check_a2(profile: Profile) -> Outcome:
 
 A2_TERMS_MARGIN = 0.5
 A2_TERMS_RULES = Rules(core=(
-    Ordering(name="LS keeps less information", a="rate/F*", b="rate/LS", effect=1.0,
+    # no effect= : the paper's 4 vs 5 nats are on its curve, not ours (our KLs are about 3), so its size does not transfer
+    Ordering(name="LS keeps less information", a="rate/F*", b="rate/LS",
              says="LS-VAE's latent term (KL) is below F*'s (paper: about 4 against 5 nats)"),
     Equivalence(name="same reconstruction", a="distortion/LS", b="distortion/F*", margin=A2_TERMS_MARGIN,
                 says="LS-VAE and F* reconstruct equally well (reconstruction terms within 0.5 nats; paper: both "
