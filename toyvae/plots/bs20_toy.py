@@ -91,7 +91,7 @@ def a2_terms(data):
         ax.plot([data["paper_distortion"][name]], [data["paper_rate"][name]], "s", mfc="none", color=colour, ms=9,
                 label=f"{name}, paper (App. A.2)")
     ax.set(xlabel="reconstruction term [nats per point]", ylabel="latent term KL [nats per point]",
-           title="BS20 App. A.2: LS keeps less information at the same reconstruction")
+           title="BS20 App. A.2: LS keeps less information\nat the same reconstruction")
     ax.legend(fontsize=7)
     return fig
 
@@ -108,7 +108,7 @@ def reconstructions(data):
                      label=f"{reg}-noise region" if k == 0 else None)
     ax1.axhline(1.0, color="k", lw=0.8)
     ax1.set_xticks(x, settings, rotation=30)
-    ax1.set(yscale="log", ylabel="RMS distance to the curve: reconstruction / input",
+    ax1.set(yscale="log", ylabel="distance to the curve:\nreconstruction / input (RMS)",
             title="below 1: the reconstruction denoises")
     ax1.legend(fontsize=7)
     for k in range(len(data["hide"][settings[0]])):
