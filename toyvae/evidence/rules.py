@@ -158,6 +158,20 @@ class _Compared(Rule):
     def _unit(self) -> str:
         return "mean log ratio" if self.log else "mean difference"
 
+    def power(self, n: int, sd: float | None = None) -> float | None:  # each kind gives its own
+        return None
+
+    def _power_note(self, numbers: dict[str, Any], what: str, n_max: int = 1000) -> str:
+        """For an unresolved rule: its power at this n (at the pilot's seed spread when registered, else the
+        observed one) and the seeds that give 80%, added to ``numbers``; the sentence's suffix ('' without power)."""
+        sd = self.pilot_sd if self.pilot_sd is not None else numbers["se"] * np.sqrt(numbers["n"])
+        pw = self.power(numbers["n"], sd)
+        if pw is None:
+            return ""
+        need = _power.seeds_for_power(lambda k: self.power(k, sd) or 0.0, n_max=n_max)
+        numbers.update(power=pw, seeds_for_80pct=need)
+        return f"; power {pw:.0%} {what}" + (f", {need} seeds give 80%" if need else "")
+
 
 def _t_test(d: np.ndarray, alpha: float) -> dict[str, Any]:
     """Two-sided one-sample t over seeds of ``d`` against 0 at ``alpha`` (``d`` finite, at least 2 seeds)."""
@@ -227,13 +241,8 @@ class Ordering(_Compared):
         detail = (f"{self._unit()} {_g(numbers['mean'])}, paired t = {_g(numbers['t'])} over {numbers['n']} seeds, "
                   f"|t| > {numbers['t_critical']:.2f} decides")
         if state == State.UNRESOLVED:
-            sd = self.pilot_sd if self.pilot_sd is not None else numbers["se"] * np.sqrt(numbers["n"])
-            pw = self.power(numbers["n"], sd)
-            if pw is not None:
-                need = _power.seeds_for_power(lambda k: self.power(k, sd) or 0.0)
-                numbers.update(power=pw, seeds_for_80pct=need)
-                detail += f"; power {pw:.0%} for the stated effect {_g(self.effect)}" + (
-                    f", {need} seeds give 80%" if need else "")
+            if self.effect is not None:  # an ordering's power needs the effect the claim is about
+                detail += self._power_note(numbers, f"for the stated effect {_g(self.effect)}")
         return self._judgement(role, state, detail, numbers, p_h, p_r)
 
 
@@ -275,13 +284,7 @@ class Equivalence(_Compared):
                   f"equal), {1 - self.alpha:.0%} CI [{shown(numbers['ci_low'])}, {shown(numbers['ci_high'])}] (outside: "
                   f"different)")
         if state == State.UNRESOLVED:
-            sd = self.pilot_sd if self.pilot_sd is not None else numbers["se"] * np.sqrt(numbers["n"])
-            pw = self.power(numbers["n"], sd)
-            if pw is not None:
-                need = _power.seeds_for_power(lambda k: self.power(k, sd) or 0.0, n_max=200)
-                numbers.update(power=pw, seeds_for_80pct=need)
-                detail += f"; power to show equality at this spread {pw:.0%}" + (
-                    f", {need} seeds give 80%" if need else "")
+            detail += self._power_note(numbers, "to show equality at this spread", n_max=200)
         return self._judgement(role, state, detail, numbers, p_h, p_r)
 
 
@@ -311,12 +314,7 @@ class NonInferiority(_Compared):
         detail = (f"{self._unit()} {_g(numbers['mean'])} vs -{_g(self.margin)}, one-sided t = {_g(numbers['t'])} "
                   f"over {numbers['n']} seeds")
         if state == State.UNRESOLVED:
-            sd = self.pilot_sd if self.pilot_sd is not None else numbers["se"] * np.sqrt(numbers["n"])
-            pw = self.power(numbers["n"], sd)
-            if pw is not None:
-                need = _power.seeds_for_power(lambda k: self.power(k, sd) or 0.0)
-                numbers.update(power=pw, seeds_for_80pct=need)
-                detail += f"; power {pw:.0%} if there were no difference" + (f", {need} seeds give 80%" if need else "")
+            detail += self._power_note(numbers, "if there were no difference")
         return self._judgement(role, state, detail, numbers, p_h / 2, p_r / 2)
 
 
