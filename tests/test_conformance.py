@@ -101,7 +101,7 @@ class ModelCase:
 
 
 def _model_cases() -> dict[str, ModelCase]:
-    from toyvae.models import conv, conv_vae, linear, mlp, mlp_vae, multirate, patch_vae, two_stage
+    from toyvae.models import conv, conv_vae, linear, linear_ls, mlp, mlp_vae, multirate, patch_vae, two_stage
 
     def normal(*shape):
         return lambda key: (jax.random.normal(key, (N_EXAMPLES, *shape), jnp.float32),)
@@ -117,6 +117,7 @@ def _model_cases() -> dict[str, ModelCase]:
     F = jnp.asarray(patch_vae.feature_matrix(), jnp.float32)
     return {
         "linear": ModelCase("linear", linear.init, (4, 2), linear.example_loss, normal(4), (jnp.eye(4), 0.5)),
+        "linear_ls": ModelCase("linear_ls", linear_ls.init, (4, 2), linear_ls.example_loss, normal(4), (1.0,)),
         "multirate": ModelCase("multirate", multirate.init, (4, 2, 8), multirate.example_loss,
                                lambda key: ((jax.random.normal(key, (N_EXAMPLES, 4)),
                                              jnp.linspace(-2.0, 1.0, N_EXAMPLES)),)),
@@ -269,6 +270,7 @@ def _program_cases() -> dict[str, ProgramCase]:
     from toyvae.data.synthetic import HeteroscedasticCurve, SphereUniform
     from toyvae.experiments import bs20_train as bs
     from toyvae.experiments import frequency as fq
+    from toyvae.experiments import linear_line as ll
     from toyvae.experiments import linear_vae as lv
     from toyvae.experiments import multirate as mr
     from toyvae.experiments import neural_losses as nl
@@ -310,6 +312,12 @@ def _program_cases() -> dict[str, ProgramCase]:
         ("linear_vae:linear_program",), lv.linear_program, lin_cfg,
         vary(lin_cfg, n=4, d=3, batch=5, steps=11, learning_rate=2e-2, final_fraction=0.2, train_decoder=False),
         lambda: {"G": jnp.stack([jnp.eye(3)] * 2), **two}, lambda: _chol(3), "linear.py")
+
+    ls_cfg = dict(n=3, d=2, batch=4, steps=10, learning_rate=1e-2, final_fraction=0.1)
+    cases["SL.LinRD learned-sigma linear_vae"] = ProgramCase(
+        ("linear_line:ls_program",), ll.ls_program, ls_cfg,
+        vary(ls_cfg, n=4, d=3, batch=5, steps=11, learning_rate=2e-2, final_fraction=0.2),
+        lambda: {**two, "log_sigma2_0": jnp.array([0.0, -3.0], jnp.float32)}, lambda: _chol(3), "linear_ls.py")
 
     def targeted(lam_init=0.9999, lam_lr=2e-4, **base):
         return distortion_target(lv.linear_program(**base), lam_init=lam_init, lam_lr=lam_lr)
@@ -407,6 +415,7 @@ def _program_cases() -> dict[str, ProgramCase]:
 
 
 PROGRAM_CASES = ["bs20 mlp_vae", "NL26 patch_vae + rate_target", "linear_vae", "linear_vae + distortion_target",
+                 "SL.LinRD learned-sigma linear_vae",
                  "multirate", "sphere_vae", "scale sphere_linear_vae", "scale conv_vae + rate_target",
                  "scale linear_vae_crops", "MB.S5 linear spectrum + distortion_target",
                  "MB.S5 patch + distortion_target", "MB.2stage linear secondary + distortion_target",

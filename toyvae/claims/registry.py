@@ -220,7 +220,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("NL26", "Strano et al. 2026, \"How Neural Losses Shape VAE Latents\"", ("nl26_theory", "nl26_trained")),
     Family("MB", "\"Mind your bits and errors: prioritizing the bits that matter in VAEs\"", ("mb", "mb_two_stage")),
     Family("SL", "Lecture slides \"VAE: Rate-Distortion Curve & Aggregated Posterior\"",
-           ("slides_qa_theory", "sl_rd", "sl_multirate")),
+           ("slides_qa_theory", "sl_rd", "sl_multirate", "sl_linrd")),
     Family("QA", "Q&A thread on MSE as the ELBO's reconstruction term", ()),
     Family("SCALE", "Core checks at CelebA size (64x64x3, up to 2048 latents)", ("scale",)),
 )

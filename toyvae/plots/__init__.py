@@ -21,7 +21,8 @@ __all__ = ["plot", "plot_for", "registered_plots", "new_figure", "seed_lines", "
 Plot = Callable[[Mapping[str, Any]], Any]
 _PLOTS: dict[str, Plot] = {}
 # The family modules of this package (each registers its plots when imported).
-MODULES: tuple[str, ...] = ("bs20_toy", "bs20_sphere", "bs20_images", "nl26", "mb", "sl", "scale", "theory")
+MODULES: tuple[str, ...] = ("bs20_toy", "bs20_sphere", "bs20_images", "nl26", "mb", "sl", "scale", "theory",
+                            "gaussian_codes")
 
 
 def plot(claim_id: str) -> Callable[[Plot], Plot]:
