@@ -8,6 +8,23 @@ the command line all read the same names without depending on one another:
   CPU cores (small models, the same code and rules).
 * ``Profile.FULL``: the experiments at the sizes the papers use (``toyvae verify --full``).
 
+**Dry run of the full profile** (``TOYVAE_FULL_DRY_RUN``): so that a GPU lease is never spent discovering a
+shape or memory error, every FULL plan can run end to end on a CPU at a tiny size. With the variable set,
+:func:`plan_for` returns the FULL plan shrunk by :func:`shrink` (a module that does not read its sizes
+through :func:`plan_for` passes them through :func:`full_sized`); nothing else changes: the same code path,
+the same settings, model architectures (widths, depths, latents), batches and data dimensions. Values:
+
+* ``1`` (or ``tiny``): step-like fields (``steps``, ``primary_steps``, ``chunk``) divided by 100, training
+  seeds cut to the first three, sample sizes (``n_train``, ``n_eval``, ``n_samples``, ``n_train_eval``)
+  divided by 100 with a floor of 100 (a multiple of the evaluations' blocks). Verdicts of such a run mean nothing: it checks that the code runs.
+* ``steps/N``: only the step-like fields divided by N (seeds and sample sizes as in FULL): one timed chunk
+  of the full profile, from which its duration is extrapolated (``scripts/gpu_full.sh`` says how).
+
+A plan may name its own dry-run plan (``plan_for(PLANS, profile, dry=...)``: the SCALE section runs its
+QUICK plan, whose FULL sizes a CPU cannot hold). Runs record the variable in their provenance
+(``environment``), caches of experiments key on it, and checkpoints go to a subfolder of their own
+(:func:`cache_subfolder`), so a dry run never mixes with a real one.
+
 Each experiment module keeps its sizes in one mapping ``PLANS = {Profile.QUICK: ..., Profile.FULL: ...}``
 and reads it through :func:`plan_for` (``plan_for(PLANS, profile)``); nothing threads a
 ``quick: bool`` through its calls.
@@ -25,10 +42,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import enum
+import os
 from collections.abc import Iterator, Mapping
 
 __all__ = ["Profile", "plan_for", "shift_seeds", "SEED_STRIDE", "current_seed_offset", "set_seed_offset",
-           "seed_offset", "offset_seed"]
+           "seed_offset", "offset_seed", "DRY_RUN_VAR", "DryRun", "full_dry_run", "shrink", "full_sized",
+           "cache_subfolder"]
 
 SEED_STRIDE = 1000
 """Seeds of offset K are the plan's seeds + K * SEED_STRIDE (plans use seeds below it)."""
@@ -113,7 +132,113 @@ def offset_seed(seed: int) -> int:
     return seed + _OFFSET * SEED_STRIDE
 
 
-def plan_for(plans: Mapping, profile) -> object:
+DRY_RUN_VAR = "TOYVAE_FULL_DRY_RUN"
+"""The environment variable of the full profile's dry run (module docstring)."""
+
+_STEP_FIELDS = ("steps", "primary_steps", "chunk")
+_SAMPLE_FIELDS = ("n_train", "n_eval", "n_samples", "n_train_eval")
+_SAMPLE_FLOOR = 100  # a round number: evaluations split their samples into blocks of 50
+
+
+@dataclasses.dataclass(frozen=True)
+class DryRun:
+    """How a dry run shrinks a FULL plan: step-like fields divided by ``divisor`` (at least 1), training seeds
+    cut to the first ``max_seeds`` (None: all), sample sizes divided by ``divisor`` (floor 100) when ``samples``."""
+
+    divisor: int
+    max_seeds: int | None
+    samples: bool
+
+    @property
+    def tag(self) -> str:
+        """A short name: ``tiny`` or ``steps-N`` (checkpoint subfolders, cache keys)."""
+        return "tiny" if self == TINY else f"steps-{self.divisor}"
+
+
+TINY = DryRun(divisor=100, max_seeds=3, samples=True)
+
+
+def full_dry_run() -> DryRun | None:
+    """The dry run that ``TOYVAE_FULL_DRY_RUN`` asks for (module docstring), or None when it is unset, empty or "0"."""
+    value = os.environ.get(DRY_RUN_VAR, "").strip()
+    if value in ("", "0"):
+        return None
+    if value in ("1", "tiny"):
+        return TINY
+    if value.startswith("steps/"):
+        try:
+            divisor = int(value[len("steps/"):])
+        except ValueError:
+            divisor = 0
+        if divisor >= 1:
+            return DryRun(divisor=divisor, max_seeds=None, samples=False)
+    raise ValueError(f"{DRY_RUN_VAR}={value!r}: expected 1, tiny or steps/N with an integer N >= 1")
+
+
+def _shrunk_int(value: int, divisor: int, floor: int = 1) -> int:
+    return max(min(value, floor), value // divisor)
+
+
+def shrink(plan, dry: DryRun):
+    """``plan`` at the size of the dry run ``dry`` (module docstring); structure, settings and architecture unchanged.
+
+    Walks dataclasses (recursively, through dataclass-valued fields) and a top-level tuple: integer fields named ``steps``,
+    ``primary_steps`` or ``chunk`` are divided by ``dry.divisor`` (at least 1), a tuple of ints named ``seeds``
+    (or a tuple of ints in a plain ``(config, seeds)`` plan) keeps its first ``dry.max_seeds``, and with
+    ``dry.samples`` the integer fields ``n_train``, ``n_eval``, ``n_samples``, ``n_train_eval`` are divided by
+    ``dry.divisor`` with a floor of 100 (never raised). Anything else is returned as it is.
+    """
+    if dataclasses.is_dataclass(plan) and not isinstance(plan, type):
+        changes = {}
+        for f in dataclasses.fields(plan):
+            value = getattr(plan, f.name)
+            is_int = isinstance(value, int) and not isinstance(value, bool)
+            if f.name in _STEP_FIELDS and is_int:
+                changes[f.name] = _shrunk_int(value, dry.divisor)
+            elif f.name in _SAMPLE_FIELDS and is_int and dry.samples:
+                changes[f.name] = _shrunk_int(value, dry.divisor, _SAMPLE_FLOOR)
+            elif f.name == "seeds" and _is_seed_tuple(value) and dry.max_seeds is not None:
+                changes[f.name] = value[:dry.max_seeds]
+            elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+                changes[f.name] = shrink(value, dry)
+        changes = {k: v for k, v in changes.items() if v != getattr(plan, k)}
+        return dataclasses.replace(plan, **changes) if changes else plan
+    if isinstance(plan, tuple):  # a plain (config, seeds) plan: its tuple of ints are the seeds
+        return tuple(v[:dry.max_seeds] if _is_seed_tuple(v) and v and dry.max_seeds is not None
+                     else shrink(v, dry) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v
+                     for v in plan)
+    return plan
+
+
+def full_sized(plan):
+    """A FULL-profile size (a plan, a dataclass of sizes) as the current run uses it: ``plan`` itself, or
+    shrunk by :func:`shrink` under a dry run. For modules that keep FULL sizes outside :func:`plan_for`."""
+    dry = full_dry_run()
+    return plan if dry is None else shrink(plan, dry)
+
+
+def cache_subfolder() -> str | None:
+    """The subfolder of the checkpoint folder this process uses: ``seed-offset-K`` for a replication run,
+    ``full-dry-run-<tag>`` under a dry run (both when both), None otherwise."""
+    parts = []
+    if _OFFSET:
+        parts.append(f"seed-offset-{_OFFSET}")
+    dry = full_dry_run()
+    if dry is not None:
+        parts.append(f"full-dry-run-{dry.tag}")
+    return "/".join(parts) or None
+
+
+def plan_for(plans: Mapping, profile, *, dry=None) -> object:
     """The plan of ``profile`` in ``plans`` (``{Profile.QUICK: ..., Profile.FULL: ...}``), its seeds
-    shifted by the process-wide offset (:func:`current_seed_offset` x :data:`SEED_STRIDE`)."""
-    return shift_seeds(plans[Profile(profile)], _OFFSET * SEED_STRIDE)
+    shifted by the process-wide offset (:func:`current_seed_offset` x :data:`SEED_STRIDE`).
+
+    Under a dry run of the full profile (``TOYVAE_FULL_DRY_RUN``, module docstring) the FULL plan is shrunk by
+    :func:`shrink`, or replaced by ``dry`` where the caller names its own dry-run plan."""
+    profile = Profile(profile)
+    plan = plans[profile]
+    if profile is Profile.FULL:
+        mode = full_dry_run()
+        if mode is not None:
+            plan = dry if dry is not None else shrink(plan, mode)
+    return shift_seeds(plan, _OFFSET * SEED_STRIDE)

@@ -31,7 +31,7 @@ LIBRARIES = ("jax", "jaxlib", "numpy", "scipy", "optax", "sympy", "matplotlib", 
 # Environment variables that choose the device or change rounding; recorded when set.
 _ENVIRONMENT = ("JAX_PLATFORMS", "JAX_NUM_CPU_DEVICES", "JAX_ENABLE_X64", "JAX_DEFAULT_MATMUL_PRECISION",
                 "NVIDIA_TF32_OVERRIDE", "XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "TOYVAE_CACHE", "TOYVAE_COMPILE_CACHE",
-                "TOYVAE_COMPILE_CACHE_DIR")
+                "TOYVAE_COMPILE_CACHE_DIR", "TOYVAE_FULL_DRY_RUN", "TOYVAE_SCALE_DRY_RUN")
 
 # Precision settings under which XLA computes float32 products in float32 on NVIDIA GPUs
 # (jax.default_matmul_precision); under any other setting Ampere and later GPUs may use TF32.

@@ -89,11 +89,13 @@ class TrainState(NamedTuple):
 
 def default_cache_dir() -> Path:
     """``$TOYVAE_CACHE`` or ``~/.cache/toyvae``: where long runs keep their checkpoints; a replication run
-    (seed offset K > 0, :mod:`toyvae.profiles`) keeps its own in the subfolder ``seed-offset-K``."""
-    from toyvae.profiles import current_seed_offset
+    (seed offset K > 0, :mod:`toyvae.profiles`) keeps its own in the subfolder ``seed-offset-K``, a dry run of
+    the full profile (``TOYVAE_FULL_DRY_RUN``) in ``full-dry-run-<tag>`` (:func:`toyvae.profiles.cache_subfolder`)."""
+    from toyvae.profiles import cache_subfolder
 
     base = Path(os.environ.get("TOYVAE_CACHE", Path.home() / ".cache" / "toyvae"))
-    return base / f"seed-offset-{current_seed_offset()}" if current_seed_offset() else base
+    sub = cache_subfolder()
+    return base / sub if sub else base
 
 
 def model_keys(seed: int) -> tuple[jax.Array, jax.Array]:

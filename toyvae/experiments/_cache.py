@@ -3,8 +3,9 @@
 An experiment's ``run``-like function decorated with :func:`cached` trains once per process for
 each distinct call: the key is the call's arguments bound to the signature with defaults applied
 (so ``shared_sweep(p)`` and ``shared_sweep(p, 0)`` are one entry, and ``"quick"`` equals
-``Profile.QUICK``), plus the process-wide seed offset of :mod:`toyvae.profiles` (the plan a
-profile stands for depends on it: :func:`toyvae.profiles.plan_for`). :func:`clear_caches` (also
+``Profile.QUICK``), plus the process-wide seed offset of :mod:`toyvae.profiles` and the full profile's
+dry run (``TOYVAE_FULL_DRY_RUN``): the plan a profile stands for depends on both
+(:func:`toyvae.profiles.plan_for`). :func:`clear_caches` (also
 ``toyvae.clear_caches()``) empties every such cache.
 """
 
@@ -33,7 +34,7 @@ def cached(function: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        key = (tuple(bound.arguments.items()), profiles.current_seed_offset())
+        key = (tuple(bound.arguments.items()), profiles.current_seed_offset(), profiles.full_dry_run())
         with _LOCK:
             if key in store:
                 return store[key]

@@ -52,7 +52,7 @@ from toyvae.data.synthetic import SphereUniform
 from toyvae.engine import Program, batch_mean, fit
 from toyvae.models import gaussian
 from toyvae.models import mlp_vae as decoders
-from toyvae.profiles import Profile, offset_seed
+from toyvae.profiles import Profile, full_sized, offset_seed
 from toyvae.experiments._cache import cached
 from toyvae.experiments.measurement import Measurement
 from toyvae.theory import hypersphere as hs
@@ -469,7 +469,7 @@ def profile_settings(profile: Profile) -> tuple[SphereGrid, Capacity, int]:
     """(sigma grid, capacity, seeds) of a profile's per-dimension runs."""
     if Profile(profile) is Profile.QUICK:
         return GRID, _QUICK_CAP, 3
-    return GRID, _FULL_CAP, 5
+    return GRID, full_sized(_FULL_CAP), 5  # full_sized: shrunk under a dry run (toyvae.profiles)
 
 
 @cached
@@ -491,12 +491,13 @@ def capacity_levels(profile: Profile) -> tuple[Capacity, ...]:
     base = _QUICK_CAP
     if Profile(profile) is Profile.QUICK:
         return (base, dataclasses.replace(base, width=64, depth=2, latent=2 * CAPACITY_D, steps=2400))
-    return (base,
-            dataclasses.replace(base, width=128),
-            dataclasses.replace(base, depth=3),
-            dataclasses.replace(base, latent=2 * CAPACITY_D),
-            dataclasses.replace(base, steps=6000),
-            dataclasses.replace(base, width=128, depth=3, latent=2 * CAPACITY_D, steps=6000))
+    return tuple(full_sized(c) for c in (  # full_sized: shrunk under a dry run (toyvae.profiles)
+        base,
+        dataclasses.replace(base, width=128),
+        dataclasses.replace(base, depth=3),
+        dataclasses.replace(base, latent=2 * CAPACITY_D),
+        dataclasses.replace(base, steps=6000),
+        dataclasses.replace(base, width=128, depth=3, latent=2 * CAPACITY_D, steps=6000)))
 
 
 CAPACITY_D = 8

@@ -6,9 +6,12 @@ for (64 x 64 x 3 inputs, latents up to 2048, sphere data up to D = 12288), QUICK
 at CPU size (the conv VAE on 16 x 16 x 3 crops with 16 latents, the linear VAE on 8 x 8 x 3 crops with
 32 latents, the sphere at D = 128 with 128 and 32 latents).
 
-**Dry run.** With the environment variable ``TOYVAE_SCALE_DRY_RUN=1`` the FULL profile runs the
-QUICK plan (and the claims record ``"dry_run": true``): ``scripts/gpu_scale.sh --dry-run`` uses it to
-check the GPU command end to end on a CPU at a reduced size.
+**Dry run.** With the environment variable ``TOYVAE_SCALE_DRY_RUN=1``, or under the dry run of every full
+profile (``TOYVAE_FULL_DRY_RUN``, :mod:`toyvae.profiles`), the FULL profile runs the QUICK plan (and the
+claims record ``"dry_run": true``): the FULL sizes (a 12288 x 12288 float64 eigendecomposition, 50 M-parameter
+linear VAEs) are beyond a CPU even for a few steps, so this section names its own dry-run plan
+(``plan_for(PLANS, profile, dry=PLANS[QUICK])``). ``scripts/gpu_scale.sh --dry-run`` uses it to check the
+GPU command end to end on a CPU at a reduced size.
 
 **FULL on one H200: the estimate** (float32 products at full precision, no TF32; H200 float32 peak
 about 67 TFLOP/s by the datasheet; we assume 30 TFLOP/s achieved, to be replaced by the benchmark's
@@ -44,7 +47,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from toyvae.profiles import Profile, plan_for
+from toyvae.profiles import Profile, full_dry_run, plan_for
 
 __all__ = ["DRY_RUN_VAR", "SpherePlan", "LinearPlan", "ConvPlan", "ScalePlan", "PLANS", "plan", "dry_run"]
 
@@ -160,13 +163,14 @@ PLANS = {
 
 
 def dry_run() -> bool:
-    """True when ``TOYVAE_SCALE_DRY_RUN`` is set to a non-empty value other than "0"."""
-    return os.environ.get(DRY_RUN_VAR, "") not in ("", "0")
+    """True when ``TOYVAE_SCALE_DRY_RUN`` is set to a non-empty value other than "0", or under the dry run of
+    every full profile (``TOYVAE_FULL_DRY_RUN``: :func:`toyvae.profiles.full_dry_run`)."""
+    return os.environ.get(DRY_RUN_VAR, "") not in ("", "0") or full_dry_run() is not None
 
 
 def plan(profile: Profile) -> ScalePlan:
     """The plan of ``profile`` (the QUICK plan for FULL under a dry run: module docstring)."""
     profile = Profile(profile)
     if profile is Profile.FULL and dry_run():
-        return plan_for(PLANS, Profile.QUICK)
+        return plan_for(PLANS, Profile.QUICK)  # its own dry-run plan (plan_for's dry=), under either variable
     return plan_for(PLANS, profile)
