@@ -216,9 +216,12 @@ class Family:
 # The one table of claim families, in report order (the report reads the title from the JSON run).
 FAMILIES: tuple[Family, ...] = (
     Family("BS20", "Berger & Sebag 2020, \"Variational Auto-Encoders: Not all failures are equal\"",
-           ("bs20_theory", "bs20_sphere", "bs20_toy", "bs20_images")),
-    Family("NL26", "Strano et al. 2026, \"How Neural Losses Shape VAE Latents\"", ("nl26_theory", "nl26_trained")),
-    Family("MB", "\"Mind your bits and errors: prioritizing the bits that matter in VAEs\"", ("mb", "mb_two_stage")),
+           ("bs20_theory", "bs20_sphere", "bs20_toy", "bs20_images",
+            "bs20_water")),
+    Family("NL26", "Strano et al. 2026, \"How Neural Losses Shape VAE Latents\"",
+           ("nl26_theory", "nl26_trained", "image_spectra")),
+    Family("MB", "\"Mind your bits and errors: prioritizing the bits that matter in VAEs\"",
+           ("mb", "mb_two_stage", "image_spectra")),
     Family("SL", "Lecture slides \"VAE: Rate-Distortion Curve & Aggregated Posterior\"",
            ("slides_qa_theory", "sl_rd", "sl_multirate", "sl_linrd")),
     Family("QA", "Q&A thread on MSE as the ELBO's reconstruction term", ()),

@@ -49,6 +49,15 @@ def _spectrum(spectrum) -> np.ndarray:
     return np.sort(mu)[::-1]
 
 
+def _variances(spectrum) -> np.ndarray:
+    """A non-negative spectrum with a positive sum (a sample covariance may have zero eigenvalues), descending."""
+    mu = _validate.nonnegative("spectrum", spectrum)
+    if mu.ndim != 1 or mu.size == 0 or not mu.sum() > 0:
+        raise ValueError(f"spectrum must be a non-empty 1-D array of variances >= 0 with a positive sum, got shape "
+                         f"{mu.shape}")
+    return np.sort(mu)[::-1]
+
+
 def gaussian_entropy(spectrum) -> float:
     """``h(X) = (1/2) sum_i log(2 pi e mu_i)`` in nats for ``N(0, Sigma)`` with principal variances ``mu``."""
     mu = _spectrum(spectrum)
@@ -94,7 +103,7 @@ def coded_by_sigma(spectrum, sigma2, beta=1.0) -> tuple[int, float]:
 
 def variance_share(spectrum) -> np.ndarray:
     """Cumulative share of the total variance held by the top ``k = 1..n`` principal components."""
-    mu = _spectrum(spectrum)
+    mu = _variances(spectrum)
     return np.cumsum(mu) / mu.sum()
 
 
@@ -116,7 +125,7 @@ def top_k_rate(spectrum, k: int, distortion) -> float:
 def bottom_components_to_match(spectrum, k_top: int) -> int | None:
     """MB Sec. 5's PCA analogy: the number of bottom components whose variance (the squared error their removal
     saves) adds up to at least that of the top ``k_top``; None when all the rest together hold less."""
-    mu = _spectrum(spectrum)
+    mu = _variances(spectrum)
     k_top = int(_validate.dimension("k_top", k_top, minimum=1))
     target = mu[:k_top].sum()
     bottom = np.cumsum(mu[k_top:][::-1])
