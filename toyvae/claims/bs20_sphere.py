@@ -185,7 +185,7 @@ def _outcome(m) -> Outcome:
     expected=Verdict.REFINED,
     kind="trained",
     rules=e_sphere_rules,
-    full_note="not re-run (2026-11-23, earlier code: open)",
+    full_note="not re-run: needs a GPU (sphere family: ~4 H100 min by scripts/gpu_full.sh, >= 2 h on 2 CPU cores); 2026-11-23, earlier code: open",
     tolerances=TOLERANCES,
     finding=(
     "Refined in the quick profile (D = 2, 3, 8; 3 seeds, 1200 steps): training follows R/sqrt(D). Controls pass "
@@ -219,7 +219,7 @@ def check_e_sphere(profile: Profile) -> Outcome:
     expected=Verdict.CONFIRMED,
     kind="trained",
     rules=t1_empirical_rules,
-    full_note="not re-run (2026-11-23, earlier code: confirmed)",
+    full_note="not re-run: needs a GPU (sphere family: ~4 H100 min by scripts/gpu_full.sh, >= 2 h on 2 CPU cores); 2026-11-23, earlier code: confirmed",
     tolerances=TOLERANCES,
     finding=(
     "Confirmed in the quick profile (D = 2, 3, 8; 3 seeds): at R/sqrt(D-1) and 1.25 R/sqrt(D-1) every warm run, "
@@ -243,7 +243,7 @@ def check_t1_empirical(profile: Profile) -> Outcome:
     expected=Verdict.CONFIRMED,
     kind="trained",
     rules=t1_sharp_rules,
-    full_note="not re-run (2026-11-23, earlier code: open)",
+    full_note="not re-run: needs a GPU (sphere family: ~4 H100 min by scripts/gpu_full.sh, >= 2 h on 2 CPU cores); 2026-11-23, earlier code: open",
     tolerances=TOLERANCES,
     finding=(
     "Confirmed in the quick profile (D = 2, 3, 8; 3 seeds): inside the window the warm run, started on the same "
@@ -296,7 +296,7 @@ def ls_rules(evidence: Mapping[str, Any]) -> Rules:
     expected=Verdict.CONFIRMED,
     kind="trained",
     rules=ls_rules,
-    full_note="not re-run (2026-11-23, earlier code: confirmed)",
+    full_note="not re-run: needs a GPU (sphere family: ~4 H100 min by scripts/gpu_full.sh, >= 2 h on 2 CPU cores); 2026-11-23, earlier code: confirmed",
     tolerances=(Tolerance("ls_sigma_rel", LS_SIGMA_REL, "collapsed LS-VAE's sigma is sqrt(R^2+|mu|^2)/sqrt(D), "
                           "|mu| < 0.1 R: within 0.5% of R/sqrt(D); 1% allows Adam's last steps"),
                 Tolerance("collapse_fraction_of_R", sp.COLLAPSE_FRACTION, "started above, the LS-VAE never leaves its "

@@ -57,7 +57,7 @@ T1TAB_RULES = Rules(
     expected=Verdict.OPEN,
     kind="trained",
     rules=T1TAB_RULES,
-    full_note="not re-run (2026-11-23, earlier code: open)",
+    full_note="not re-run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores); 2026-11-23, earlier code: open",
     tolerances=(T_SEED,),
     finding="Open in the quick profile (6 seeds, 4000 steps, averaged end): LV > LS (paired t = 5.0), LS beats every fixed sigma (t >= 3.9) and F* (t = 4.9), and F 0.1 beats both ends (t = 129 and 60); but LS's final sigma is 0.120 (above 0.1 over seeds, t = -2.6; paper 0.043), so the premise of Sec. 4.2's 'F* below F 0.1' fails and that ordering is untestable at this plan (F* then sits above 0.1). Absolute ELBOs differ from the paper's (our curve); without the Gaussian's log 2 pi constant ours are LS 0.50, LV 0.70 (paper 1.26, 1.62). Before: open with LV > LS unresolved (t = -0.3) on the previous session's CPU; on this machine's rounding the same plan gives t = 5.0, so at this size the LV-LS ordering depends on the machine.",
 )
@@ -97,7 +97,7 @@ LVAE_RULES = Rules(
     expected=Verdict.REFINED,
     kind="trained",
     rules=LVAE_RULES,
-    full_note="not re-run (2026-11-23, earlier code: not reproduced)",
+    full_note="not re-run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores); 2026-11-23, earlier code: not reproduced",
     tolerances=(Tolerance("margin", LVAE_MARGIN, "ours (the paper states no number): a 10% mismatch of sigma^2 "
                           "costs (D/2) x 0.1^2 / 2 ~ 0.005 nats per point in eq. 10, below anything Table 1 resolves; "
                           "the equality is judged on the log ratio by two one-sided tests over seeds"), T_SEED),
@@ -149,7 +149,7 @@ F4_RULES = Rules(
     expected=Verdict.OPEN,
     kind="trained",
     rules=F4_RULES,
-    full_note="not re-run (2026-11-23, earlier code: not reproduced)",
+    full_note="not re-run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores); 2026-11-23, earlier code: not reproduced",
     tolerances=(Tolerance("thickness_factor", F4_FACTOR, "ours: the regions' noise spans a factor 10, so a factor 2 "
                           "separates 'the data's thickness' from the neighbouring region's; judged per region on the "
                           "log ratio over seeds"), T_SEED),
@@ -213,7 +213,7 @@ RECON_RULES = Rules(
     expected=Verdict.OPEN,
     kind="trained",
     rules=RECON_RULES,
-    full_note="full profile not run",
+    full_note="not run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores)",
     tolerances=(Tolerance("hide_factor", 0.5, "ours: a reconstruction 'hides' its input when the input-to-"
                           "reconstruction distance is below half the error of the ideal denoiser (which returns the "
                           "curve point, sqrt(2 E s^2) = 0.09): closer to the input than to the manifold"), T_SEED),
@@ -249,7 +249,7 @@ A2_RULES = Rules(core=(
     expected=Verdict.OPEN,
     kind="trained",
     rules=A2_RULES,
-    full_note="not re-run (2026-11-23, earlier code: confirmed)",
+    full_note="not re-run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores); 2026-11-23, earlier code: confirmed",
     tolerances=(Tolerance("elbo_margin", A2_MARGIN, "nats per point: the paper's seed spread on Table 1 is 0.08-0.12, "
                           "so 'reaches' means not below LS by more than 0.1 (one-sided at 5% over seeds)"), T_SEED),
     finding="Open in the quick profile (6 seeds): F sched -1.378 +- 0.047 vs LS -1.338 +- 0.051 (seed s.e.): 'reaches LS' (not below it by 0.1 nats) is unresolved (one-sided t = 0.69); at the seed spread of the difference (0.21 nats) six seeds give it 26% power (ten, the full profile, 40%) and 29 would give 80%, so neither profile can decide it; F* -1.595 is below LS (t = 4.9). Before: open under a +-0.1 equivalence with 2% power at this spread.",
@@ -282,7 +282,7 @@ A2_TERMS_RULES = Rules(core=(
     expected=Verdict.CONFIRMED,
     kind="trained",
     rules=A2_TERMS_RULES,
-    full_note="full profile not run",
+    full_note="not run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores)",
     tolerances=(Tolerance("reconstruction_margin", A2_TERMS_MARGIN, "the paper reports the two reconstruction terms "
                           "to one significant figure ('circa -5'), i.e. equal within +-0.5 nats"), T_SEED),
     finding="Confirmed in the quick profile (6 seeds): LS-VAE's KL is below F*'s (2.97 vs 3.27 nats, paired t = 3.2; paper about 4 vs 5) while the reconstruction terms agree within 0.5 nats (-1.63 vs -1.67, 95% CI of the difference [-0.33, 0.41]); absolute values differ from the paper's (our curve and noise levels). New (issue 21).",
