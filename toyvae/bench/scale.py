@@ -181,7 +181,7 @@ def torch_images_per_s(cfg: dict, steps: int, compiled: bool = False, threads: i
 
 def _in_subprocess(cfg: dict, steps: int, compiled: bool, threads: int | None = None) -> dict:
     """The PyTorch reference in a fresh interpreter (its threads cannot compete with the engine's)."""
-    code = ("import json, sys, toyvae.bench_scale as b; t = json.loads(sys.argv[4]); "
+    code = ("import json, sys, toyvae.bench.scale as b; t = json.loads(sys.argv[4]); "
             "print(json.dumps(b.torch_images_per_s(json.loads(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == '1', t)))")
     out = subprocess.run([sys.executable, "-c", code, json.dumps(cfg), str(steps), "1" if compiled else "0",
                           json.dumps(threads)], capture_output=True, text=True)
@@ -268,10 +268,11 @@ def main(argv=None) -> dict:
             print(f"{name:19s}: skipped ({result['skipped']})")
             out[name.replace(" ", "_").replace(".", "_")] = {"skipped": result["skipped"]}
         else:
-            print(f"{name:19s}: {float(np.median([row[i] for row in rows])):9.1f} images/s; engine / {name} = "
-                  f"{ratio(1, i):.2f}")
+            print(f"{name:19s}: {float(np.median([row[i] for row in rows])):9.1f} images/s = "
+                  f"{ratio(i, 0) * flops_per_image:.3f} x peak; engine / {name} = {ratio(1, i):.2f}")
             out[name.replace(" ", "_").replace(".", "_")] = {"images_per_s": float(np.median([row[i] for row in rows])),
-                                                             "engine_ratio": ratio(1, i)}
+                                                             "engine_ratio": ratio(1, i),
+                                                             "fraction_of_peak": ratio(i, 0) * flops_per_image}
     print("(medians over rounds; ratios are medians of per-round ratios; goal on the GPU: engine >= 1.0 x "
           "torch.compile)")
     if args.json:  # complete or absent, even on Ctrl-C

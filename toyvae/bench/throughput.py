@@ -226,8 +226,13 @@ def main(argv=None) -> dict:
           ("  (the machine is busy: absolute numbers are low, compare the ratios)" if load > 1.5 else ""))
     upper = _in_subprocess("numpy_matmul_steps_per_s", seconds=1.0, reuse=True)
     has_torch = importlib.util.find_spec("torch") is not None
+    from toyvae.bench.scale import matmul_flops
+    from toyvae.models.mlp import resnet_flops
+
+    flops = resnet_flops(2, 4, 200, 4, 100) * 2  # encoder and decoder, forward + backward, per step
     rows = []
     for r in range(args.rounds):  # references and engine measured back to back: load drifts cancel
+        peak = matmul_flops()
         lim_default = _in_subprocess("numpy_matmul_steps_per_s", seconds=1.0)
         lim_one = _in_subprocess("numpy_matmul_steps_per_s", seconds=1.0, threads=1)
         single = engine_steps_per_s(steps=args.steps)
@@ -235,27 +240,35 @@ def main(argv=None) -> dict:
         torch_rate = (max(_in_subprocess("torch_steps_per_s", steps=args.steps),
                           _in_subprocess("torch_steps_per_s", steps=args.steps, threads=1))
                       if has_torch else float("nan"))
-        rows.append((max(lim_default, lim_one), lim_one, single, table, torch_rate))
-        print(f"round {r + 1}: numpy products {lim_default:6.1f} steps/s (default threads), {lim_one:6.1f} "
-              f"(1 thread); engine 1 model {single:6.1f} steps/s, 80 models {table:6.1f} model-steps/s; "
-              f"PyTorch eager {torch_rate:6.1f} steps/s (best of default threads and 1)")
-    limit, lim_one, single, table, torch_rate = (float(np.median(c)) for c in zip(*rows))
+        rows.append((max(lim_default, lim_one), lim_one, single, table, torch_rate, peak / flops))
+        print(f"round {r + 1}: matmul peak {peak / 1e9:6.1f} GFLOP/s; numpy products {lim_default:6.1f} steps/s "
+              f"(default threads), {lim_one:6.1f} (1 thread); engine 1 model {single:6.1f} steps/s, 80 models "
+              f"{table:6.1f} model-steps/s; PyTorch eager {torch_rate:6.1f} steps/s (best of default threads and 1)")
+    limit, lim_one, single, table, torch_rate, peak_steps = (float(np.median(c)) for c in zip(*rows))
     ratio = lambda i, j: float(np.median([row[i] / row[j] for row in rows]))  # noqa: E731
-    print(f"numpy products alone (limit): {limit:7.1f} steps/s (best of 1 thread and the default; one "
-          f"reused matrix, cache-resident: {upper:.1f})")
+    print(f"float32 matmul peak         : {peak_steps * flops / 1e9:7.1f} GFLOP/s (jax.jit, 1024 x 1024 products) "
+          f"= {peak_steps:.1f} steps/s of this model's {flops / 1e9:.3f} GFLOP of products per step")
+    print(f"numpy products alone (limit): {limit:7.1f} steps/s = {ratio(0, 5):.2f} of peak (best of 1 thread and "
+          f"the default; one reused matrix, cache-resident: {upper:.1f})")
     print(f"engine, 1 model             : {single:7.1f} steps/s = {ratio(2, 0):.2f} x limit "
-          f"({ratio(2, 1):.2f} x the 1-thread limit)")
+          f"({ratio(2, 1):.2f} x the 1-thread limit) = {ratio(2, 5):.2f} of peak")
     print(f"engine, 80 models (Table 1) : {table:7.1f} model-steps/s = {ratio(3, 2):.2f} x single model "
-          f"= {ratio(3, 0):.2f} x limit")
+          f"= {ratio(3, 0):.2f} x limit = {ratio(3, 5):.2f} of peak")
     if has_torch:
-        print(f"PyTorch eager, 1 model      : {torch_rate:7.1f} steps/s; engine / torch = {ratio(2, 4):.2f}")
+        print(f"PyTorch eager, 1 model      : {torch_rate:7.1f} steps/s = {ratio(4, 5):.2f} of peak; "
+              f"engine / torch = {ratio(2, 4):.2f}")
     else:
         torch_rate = None
         print("PyTorch eager reference     : skipped (torch is not installed; pip install torch)")
-    print("(medians over rounds; ratios are medians of per-round ratios)")
+    print("(medians over rounds; ratios are medians of per-round ratios; 'of peak': FLOP/s of the model's "
+          "products over the float32 matmul peak measured in the same round)")
     return {"load": load, "matmul_limit": limit, "matmul_limit_1thread": lim_one, "single": single,
             "table_per_model": table, "single_vs_limit": ratio(2, 0), "table_vs_single": ratio(3, 2),
-            "torch": torch_rate, "engine_vs_torch": ratio(2, 4) if has_torch else None}
+            "torch": torch_rate, "engine_vs_torch": ratio(2, 4) if has_torch else None,
+            "matmul_peak_flops": peak_steps * flops, "flops_per_step": flops,
+            "single_fraction_of_peak": ratio(2, 5), "table_fraction_of_peak": ratio(3, 5),
+            "limit_fraction_of_peak": ratio(0, 5),
+            "torch_fraction_of_peak": ratio(4, 5) if has_torch else None}
 
 
 if __name__ == "__main__":

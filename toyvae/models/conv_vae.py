@@ -123,18 +123,113 @@ def _canonical_bwd(stride, lhs_dilation, padding, residuals, g):
 _canonical_conv.defvjp(_canonical_fwd, _canonical_bwd)
 
 
-def conv_nhwc(x, w, *, stride=(1, 1), lhs_dilation=(1, 1), padding=((0, 0), (0, 0)), canonical: bool | None = None):
+def _patches_conv(x, w, stride, padding):
+    """A convolution (no input dilation) as ``kh * kw`` strided slices of the padded input, concatenated on
+    the channel axis in the kernel's (kh, kw, in) order, and ONE product with the kernel reshaped to
+    ``(kh kw in, out)``: y[q] = sum_{a} x_pad[s q + a] w[a] (per spatial axis)."""
+    (kh, kw, cin, cout), (sh, sw) = w.shape, stride
+    xp = jnp.pad(x, ((0, 0), tuple(padding[0]), tuple(padding[1]), (0, 0)))
+    oh, ow = (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1
+    taps = [xp[:, a: a + sh * (oh - 1) + 1: sh, b: b + sw * (ow - 1) + 1: sw, :] for a in range(kh) for b in range(kw)]
+    patches = taps[0] if len(taps) == 1 else jnp.concatenate(taps, axis=-1)
+    return jnp.dot(patches, w.reshape(kh * kw * cin, cout), precision=lax.Precision.HIGHEST)
+
+
+def _phase_taps(k: int, s: int, lo: int, r: int) -> list[tuple[int, int]]:
+    """Taps of output phase ``r`` (outputs o = s q + r) of a convolution of the input dilated by ``s`` and
+    padded by ``lo`` in front: kernel tap j reads dilated position o + j, the real input i = (o + j - lo) / s
+    when that is a whole number, i.e. i = q + d with d = (r + j - lo) // s. Returns [(j, d)]."""
+    return [(j, (r + j - lo) // s) for j in range(k) if (r + j - lo) % s == 0]
+
+
+def _subpixel_shapes(x_shape, w_shape, lhs_dilation, padding):
+    """Phase lengths and taps of :func:`_subpixel_conv`, or None where it does not apply (an output length
+    not divisible by the dilation, a phase without taps)."""
+    out = []
+    for n, k, s, (lo, hi) in zip(x_shape[1:3], w_shape[:2], lhs_dilation, padding):
+        m = s * (n - 1) + 1 + lo + hi - k + 1
+        if m <= 0 or m % s:
+            return None
+        phases = [_phase_taps(k, s, lo, r) for r in range(s)]
+        if not all(phases):
+            return None
+        out.append((m // s, phases))
+    return out
+
+
+def _subpixel_conv(x, w, lhs_dilation, padding, shapes):
+    """A convolution of the input dilated by ``s`` (a transposed convolution) as ``s^2`` sub-pixel phases:
+    output o = s q + r sums only the taps j of :func:`_phase_taps`, which read real inputs x[q + d], so each
+    phase is slices of the (un-dilated, zero-padded) input, concatenated, times the matching rows of the
+    kernel: one product per phase and no multiplication by the dilation's zeros. The phases are then
+    interleaved (depth to space). The same sums as ``lax.conv_general_dilated`` over its nonzero terms."""
+    (q1, phases1), (q2, phases2) = shapes
+    cin, cout = w.shape[2], w.shape[3]
+    ds1 = [d for ph in phases1 for _, d in ph]
+    ds2 = [d for ph in phases2 for _, d in ph]
+    n1, n2 = x.shape[1], x.shape[2]
+    p1 = (max(0, -min(ds1)), max(0, max(ds1) + q1 - n1))
+    p2 = (max(0, -min(ds2)), max(0, max(ds2) + q2 - n2))
+    xp = jnp.pad(x, ((0, 0), p1, p2, (0, 0)))
+    rows = []
+    for ph1 in phases1:
+        cols = []
+        for ph2 in phases2:
+            taps = [xp[:, d1 + p1[0]: d1 + p1[0] + q1, d2 + p2[0]: d2 + p2[0] + q2, :] for _, d1 in ph1 for _, d2 in ph2]
+            kernel = jnp.stack([w[j1, j2] for j1, _ in ph1 for j2, _ in ph2]).reshape(-1, cout)
+            patches = taps[0] if len(taps) == 1 else jnp.concatenate(taps, axis=-1)
+            cols.append(jnp.dot(patches, kernel, precision=lax.Precision.HIGHEST))
+        rows.append(jnp.stack(cols, axis=3))  # (N, q1, q2, s2, out)
+    y = jnp.stack(rows, axis=2)  # (N, q1, s1, q2, s2, out)
+    return y.reshape(x.shape[0], q1 * len(phases1), q2 * len(phases2), cout)
+
+
+MIN_GEMM_OUT = 8  # fewer output channels: "gemm" keeps the convolution (module docstring)
+
+
+IMPLEMENTATIONS = ("gemm", "patches", "canonical", "lax")
+
+
+def default_implementation() -> str:
+    """The convolution implementation :func:`conv_nhwc` uses when none is named: "gemm" on the CPU
+    backend, "lax" elsewhere (chosen at trace time; the module docstring says why)."""
+    return "gemm" if jax.default_backend() == "cpu" else "lax"
+
+
+def conv_nhwc(x, w, *, stride=(1, 1), lhs_dilation=(1, 1), padding=((0, 0), (0, 0)), canonical: bool | None = None,
+              implementation: str | None = None):
     """``lax.conv_general_dilated`` with NHWC input, HWIO kernel and NHWC output.
 
-    ``canonical``: use the custom VJP whose backward convolutions are NHWC/HWIO too (module
-    docstring); None (default) chooses it on the CPU backend only. Both give the same function and
-    the same gradients (up to the order of float32 sums).
+    ``implementation`` (the module docstring compares them):
+
+    * "lax": ``lax.conv_general_dilated`` with autodiff's own transpose rules (the GPU's);
+    * "canonical": the same with the custom VJP whose backward convolutions are NHWC/HWIO too;
+    * "patches": matrix products and slices only, gradients by autodiff: strided slices of the input
+      concatenated and one product; an input dilation (transposed convolution) as sub-pixel phases,
+      one product each. Falls back to "canonical" where the sub-pixel form does not apply (negative
+      padding; both a stride and a dilation; an output length not divisible by the dilation);
+    * "gemm": "patches" for layers with at least :data:`MIN_GEMM_OUT` output channels, "canonical"
+      for the others (the 3 x 3 output layer: its patches are 100 times its output).
+
+    None (default): :func:`default_implementation`. ``canonical`` (older keyword): True is "canonical",
+    False is "lax". All give the same function and gradients up to the order of float32 sums.
     """
     stride, lhs_dilation = tuple(stride), tuple(lhs_dilation)
     padding = tuple(tuple(p) for p in padding)
-    if canonical is None:
-        canonical = jax.default_backend() == "cpu"
-    fn = _canonical_conv if canonical else _plain_conv
+    if implementation is None:
+        implementation = (default_implementation() if canonical is None
+                          else "canonical" if canonical else "lax")
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {IMPLEMENTATIONS}, got {implementation!r}")
+    if implementation == "gemm":
+        implementation = "patches" if w.shape[3] >= MIN_GEMM_OUT else "canonical"
+    if implementation == "patches" and min(p for pair in padding for p in pair) >= 0:
+        if lhs_dilation == (1, 1):
+            return _patches_conv(x, w, stride, padding)
+        shapes = _subpixel_shapes(x.shape, w.shape, lhs_dilation, padding) if stride == (1, 1) else None
+        if shapes is not None:
+            return _subpixel_conv(x, w, lhs_dilation, padding, shapes)
+    fn = _plain_conv if implementation == "lax" else _canonical_conv
     return fn(x, w, stride, lhs_dilation, padding)
 
 
