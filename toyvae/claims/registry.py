@@ -216,14 +216,14 @@ class Family:
 # The one table of claim families, in report order (the report reads the title from the JSON run).
 FAMILIES: tuple[Family, ...] = (
     Family("BS20", "Berger & Sebag 2020, \"Variational Auto-Encoders: Not all failures are equal\"",
-           ("bs20_theory", "bs20_sphere", "bs20_toy", "bs20_images",
+           ("bs20_theory", "bs20_sphere", "bs20_toy", "bs20_plateaus", "bs20_images",
             "bs20_water")),
     Family("NL26", "Strano et al. 2026, \"How Neural Losses Shape VAE Latents\"",
            ("nl26_theory", "nl26_trained", "image_spectra")),
     Family("MB", "\"Mind your bits and errors: prioritizing the bits that matter in VAEs\"",
-           ("mb", "mb_two_stage", "image_spectra")),
+           ("mb", "mb_two_stage", "mb_samples", "image_spectra")),
     Family("SL", "Lecture slides \"VAE: Rate-Distortion Curve & Aggregated Posterior\"",
-           ("slides_qa_theory", "sl_rd", "sl_multirate", "sl_linrd")),
+           ("slides_qa_theory", "sl_rd", "sl_multirate", "sl_linrd", "sl_samples")),
     Family("QA", "Q&A thread on MSE as the ELBO's reconstruction term", ()),
     Family("SCALE", "Core checks at CelebA size (64x64x3, up to 2048 latents)", ("scale",)),
 )

@@ -22,7 +22,7 @@ Plot = Callable[[Mapping[str, Any]], Any]
 _PLOTS: dict[str, Plot] = {}
 # The family modules of this package (each registers its plots when imported).
 MODULES: tuple[str, ...] = ("bs20_toy", "bs20_sphere", "bs20_images", "nl26", "mb", "sl", "scale", "theory",
-                            "gaussian_codes")
+                            "gaussian_codes", "sigma_plateaus", "sample_quality")
 
 
 def plot(claim_id: str) -> Callable[[Plot], Plot]:
