@@ -17,19 +17,33 @@ the KL's ``-log s`` into an overflow; inside the range nothing changes.
 
 **Channels-last computation (why this module does not call ``conv.encode``).** The forward pass is
 ``conv.encode`` / ``conv.decode``'s, on the same parameters, but the activations are channels-last
-``(1, S, S, C)`` and every convolution, forward and backward, has the dimension numbers
-``NHWC, HWIO -> NHWC``. Reason, measured on the two-core development CPU (16 x 16 x 3 crops, widths
-(16, 32), batch 32, one Adam step): 0.026-0.030 s as one jitted step, but 0.18-0.20 s per step inside
-``lax.scan``, the engine's loop (jax issue 12868: XLA:CPU turns a convolution into its fast
-channels-last form by inserting transposes, but not inside a while loop's body, where it runs a
-naive loop instead). Channels-last forward convolutions alone left the weight-gradient convolutions
-that autodiff derives (batch and feature axes swapped) in the slow form (0.16 s per step);
-:func:`conv_nhwc` therefore has a custom VJP whose two backward convolutions are also written
-channels-last, with explicit transposes of their operands: 0.028-0.039 s per step inside
-``lax.scan``, the speed of the single jitted step. On other backends (GPU) the custom VJP is not
-needed and :func:`conv_nhwc` is a plain ``lax.conv_general_dilated`` with autodiff's own transpose
-rules, which XLA:GPU lays out for cuDNN itself. Both give the same numbers as ``conv.encode`` /
-``conv.decode`` (tests/test_scale_models.py).
+``(1, S, S, C)`` and every convolution goes through :func:`conv_nhwc` (NHWC input, HWIO kernel). On
+the GPU it is ``lax.conv_general_dilated`` with autodiff's transpose rules, which XLA:GPU lays out
+for cuDNN itself. On the CPU (:func:`default_implementation`, chosen at trace time) it is "gemm":
+every convolution as matrix products (issue 18). Why, measured on the two-core development CPU:
+
+* XLA:CPU runs a convolution in its fast channels-last form only outside a while loop (jax issue
+  12868); inside ``lax.scan``, the engine's loop, it ran a naive loop (16 x 16 crops: 0.026 s per
+  step jitted alone, 0.18-0.20 s inside the scan). A custom VJP with channels-last backward
+  convolutions ("canonical") fixed that for one example, but the models are vmapped over the batch,
+  and ``vmap`` of that VJP turns each weight gradient into a grouped convolution with one group per
+  example: at 64 x 64 (batch 64) the 8 x 8 -> 4 x 4 layer took 5x, the transposed layers 3-4x the
+  time of the products below, and the whole step ran at 6% of the float32 matmul peak.
+* "patches": a convolution is strided slices of the padded input, concatenated on the channel axis,
+  and ONE product with the kernel reshaped to ``(kh kw in, out)``; under ``vmap`` the examples fold
+  into the product's rows. A transposed convolution (input dilated by 2) is split into its 4
+  sub-pixel phases: output ``2q + r`` sums only the 2 x 2 taps that meet real inputs, so each phase
+  is 4 slices and one product, with none of the dilation's zeros multiplied, and the phases are
+  interleaved (depth to space). Gradients are autodiff's (slices transpose to pads, products to
+  products). The same sums as the convolution over its nonzero terms, in another order
+  (tests/test_conv_gemm.py bounds the difference by float32 summation error).
+* The 3 x 3 output layer (6 output channels) keeps the canonical convolution: its patches would be
+  ``9 x 64`` numbers per pixel for 6 outputs (measured 2-3x slower as patches).
+* Also tried and measured slower: "col2im" (one product of the input with all taps, then a sum of
+  shifted copies): 2-8x slower than sub-pixel phases for the transposed layers and no faster for the
+  output layer.
+
+Numbers per layer and per step: ``benchmarks/profile_conv.py`` and :mod:`toyvae.bench.scale`.
 
 **Neural loss** (NL26 Sec. 3; :func:`example_loss`): with ``xhat = mu(z)`` at one reparameterised z,
 
