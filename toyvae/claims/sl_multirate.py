@@ -71,7 +71,8 @@ MULTIRATE_RULES = Rules(
     expected=Verdict.OPEN,
     kind="trained",
     rules=MULTIRATE_RULES,
-    full_note="full profile not run",
+    expected_full=Verdict.OPEN,
+    full_note="full profile run on the CPU, 2026-12-06 (results/full_profile/multirate.json): open; as quick: per-beta models miss the curve at beta 0.01 (premise), non-inferiority at 0.01, 0.0251 unresolved",
     tolerances=(
         Tolerance("eps_margin", EPS_MARGIN, "ours: log(1 + eps) < log 1.05 (objective within 5% of the beta-optimal "
                   "one, per-seed log ratio, paired t) is 'on the curve at that beta'; the per-beta models of SL.RD (3000 steps each) come within 1-2% of the curve in rate, and the "
