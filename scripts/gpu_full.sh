@@ -28,16 +28,17 @@
 # shared cores (load 6-12 during the measurements) wall times were 2-4x the CPU-seconds.
 #
 #   family       claims                                        FLOPs     H100 then  H100 est.   CPU (2 cores)
-#   toy2d        BS20.A2 A2-KL F4 F4-recon L-VAE T1tab S32     0.35 PF   281 s      ~5.5 min    >= 6 h (dry run:
-#                                                                                                ~4 GFLOP/s at load 6,
+#   toy2d        BS20.A2 A2-KL A2-plateaus F4 F4-recon L-VAE   0.35 PF   281 s      ~5.5 min    >= 6 h (dry run:
+#                T1tab S32                                                                       ~4 GFLOP/s at load 6,
 #                                                                                                <= 16 alone)
 #   sphere       BS20.E-sphere E-sphere-LS T1-empirical       ~0.1 PF    225 s      ~4 min      >= 2 h (0.1 PF at
 #                T1-sharp-empirical (D = 2..64, capacities)                                      <= 16 GFLOP/s; its tiny
 #                                                                                                dry run: 15 min wall)
-#   digits       BS20.T2tab S43                                0.006 PF  ~300 s     ~5 min      18-24 min (N=20: 73 s)
-#   two_stage    MB.2stage MB.S5                               small     (new)      ~3 min      1.2-1.6 h (N=50: 114 s)
-#   nl26_sl_mb   NL26.T46-trained F13 C1 C1-additive C2;       small     64 s       ~1.5 min    measured by its CPU run
-#                SL.RD Surgery AggPost; MB.F6 Lag MI                                             (results/full_profile/)
+#   digits       BS20.T2tab S43 S32-water                      0.006 PF  ~300 s     ~5 min      18-24 min (N=20: 73 s)
+#   two_stage    MB.2stage MB.S5 MB.Samples                    small     (new)      ~3 min      1.2-1.6 h (N=50: 114 s)
+#   nl26_sl_mb   NL26.T46-trained F13 C1 C1-additive C2;       small     64 s       ~1.5 min    ~20 min (its CPU run:
+#                SL.RD Surgery AggPost Samples LinRD;                                            58 min wall, niced)
+#                MB.F6 Lag MI
 #   multirate    SL.MultiRate                                  small     (new)      ~1 min      1.7 min (a 21 s, b 81 s)
 #
 # GPU_DEFAULT = toy2d then sphere: about 9.5 minutes of commands (toy2d 281 s + F4-recon and S32 ~45 s, sphere
@@ -45,7 +46,9 @@
 # one lease, with little to spare (if the current engine is slower than the earlier code, sphere, last, is the
 # family cut). toy2d first: its claims are the ones the quick profile leaves open (BS20.A2, F4, F4-recon, T1tab);
 # sphere's are all decided in quick. The other families run on the CPU (results/full_profile/README.md); digits
-# would need ~5 more GPU minutes (a second lease) if its CPU run is not there.
+# would need ~5 more GPU minutes (a second lease) if its CPU run is not there. Claims added on 2026-12-06 after
+# the estimates (BS20.A2-plateaus, S32-water, SL.Samples, SL.LinRD, MB.Samples) reuse their family's runs (SL.LinRD
+# trains small linear models of its own), so they change the estimates little.
 
 # No install: the package runs from this checkout (PYTHONPATH); the GPU image's own jax (a CUDA build) and
 # libraries are used as they are. Float32 products at full precision (no TF32): JAX_DEFAULT_MATMUL_PRECISION=highest
@@ -53,11 +56,11 @@
 set -uo pipefail
 
 declare -A CLAIMS=(
-  [toy2d]="BS20.A2 BS20.A2-KL BS20.F4 BS20.F4-recon BS20.L-VAE BS20.T1tab BS20.S32"
+  [toy2d]="BS20.A2 BS20.A2-KL BS20.A2-plateaus BS20.F4 BS20.F4-recon BS20.L-VAE BS20.T1tab BS20.S32"
   [sphere]="BS20.E-sphere BS20.E-sphere-LS BS20.T1-empirical BS20.T1-sharp-empirical"
-  [digits]="BS20.T2tab BS20.S43"
-  [nl26_sl_mb]="NL26.T46-trained NL26.F13 NL26.C1 NL26.C1-additive NL26.C2 SL.RD SL.Surgery SL.AggPost MB.F6 MB.Lag MB.MI"
-  [two_stage]="MB.2stage MB.S5"
+  [digits]="BS20.T2tab BS20.S43 BS20.S32-water"
+  [nl26_sl_mb]="NL26.T46-trained NL26.F13 NL26.C1 NL26.C1-additive NL26.C2 SL.RD SL.Surgery SL.AggPost SL.Samples SL.LinRD MB.F6 MB.Lag MB.MI"
+  [two_stage]="MB.2stage MB.S5 MB.Samples"
   [multirate]="SL.MultiRate"
 )
 ALL_ORDER="toy2d two_stage multirate nl26_sl_mb digits sphere"  # open-in-quick first, then by length
