@@ -43,8 +43,10 @@ def _ar1(rng, rows: int, tau: float) -> np.ndarray:
 
 def _evidence(log_sigma: np.ndarray, elbo: np.ndarray) -> dict[str, np.ndarray]:
     ms, me = sp.block_means(log_sigma), sp.block_means(elbo)
-    return {"staircase index": np.array([sp.staircase_index(m) for m in ms]),
-            "block noise / pace": np.array([sp.block_noise_ratio(m) for m in ms]),
+    z = np.array([sp.staircase_index(m) for m in ms])
+    noise = np.array([sp.block_noise_ratio(m) for m in ms])
+    return {"staircase index": z, "block noise / pace": noise,
+            "staircase index - selection bias": z - np.array([sp.selection_bias(r) for r in noise]),
             "log sigma total fall": ms[:, 0] - ms[:, -1],
             "coincidence excess": np.array([np.subtract(*sp.coincidence(a, b)) for a, b in zip(ms, me)])}
 
@@ -131,17 +133,43 @@ def test_staircase_rule_false_holds_on_smooth_falls(shape, tau, noise):
     assert _at_most(holds / max(tested, 1), 0.025, max(tested, 1))
 
 
-def test_staircase_rule_at_the_boundary_keeps_its_level():
-    """Pace waves within a factor 4 (from half to twice... of (1 +- 0.6)): the index's noise-free value is at most
-    log(1.6) < log 2; with block noise at the premise's limit the false 'plateaus' rate stays at most alpha / 2."""
-    rng = np.random.default_rng(41)
-    holds = tested = 0
-    for _ in range(N_SIM // 4):
-        ls = _waves(rng, SEEDS, 0.6) + 0.004 * _ar1(rng, SEEDS, 5.0)
-        s = _states(ls, -0.5 * T + 0.05 * _ar1(rng, SEEDS, 5.0))["sigma falls in plateaus"]
+def _boundary_states(shape: int, tau: float, noise: float, runs: int) -> tuple[int, int, int]:
+    """(false 'plateaus', false 'no plateaus', tested) over ``runs`` 6-seed runs of a boundary history: noise-free
+    staircase index exactly log 2 (the three shapes of ``sp._boundary_paces``), plus AR(1) noise."""
+    rng = np.random.default_rng(1000 * shape + int(tau) + int(1e4 * noise))
+    pace = sp._boundary_paces(sp.BLOCKS - 1)[shape]
+    base = np.repeat(np.concatenate([[0.0], -np.cumsum(pace)]) * (2.0 / pace.sum()), RECORDS // sp.BLOCKS)
+    holds = reversed_ = tested = 0
+    for _ in range(runs):
+        s = _states(base + noise * _ar1(rng, SEEDS, tau), ELBO_TREND)["sigma falls in plateaus"]
         tested += s != State.UNTESTABLE
         holds += s == State.HOLDS
-    assert tested > N_SIM // 8
+        reversed_ += s == State.REVERSED
+    return holds, reversed_, tested
+
+
+@pytest.mark.parametrize("shape", [0, 1, 2])
+@pytest.mark.parametrize("tau,noise", [(5.0, 0.0005), (5.0, 0.005), (50.0, 0.01), (150.0, 0.01)])
+def test_no_plateaus_call_keeps_its_level_at_the_boundary(shape, tau, noise):
+    """On the boundary, a false 'no plateaus' (the call BS20.A2-plateaus makes) at most alpha / 2, AR(1) noise
+    correlated over up to 15 blocks included: it reads the plain index, which noise only raises by selection."""
+    holds, reversed_, tested = _boundary_states(shape, tau, noise, N_SIM // 8)
+    assert tested > 0 and _at_most(reversed_ / tested, 0.025, tested)
+
+
+@pytest.mark.parametrize("shape", [0, 1, 2])
+@pytest.mark.parametrize("noise", [0.0005, 0.005])
+def test_plateaus_call_keeps_its_level_at_the_boundary(shape, noise):
+    """On the boundary, a false 'plateaus' at most alpha / 2 for noise correlated over half a block (5 records): the
+    selection-bias correction keeps it there (the plain index exceeds log 2 in most such runs)."""
+    holds, reversed_, tested = _boundary_states(shape, 5.0, noise, N_SIM // 8)
+    assert tested > 0 and _at_most(holds / tested, 0.025, tested)
+
+
+@pytest.mark.xfail(strict=True, reason="known limit: noise correlated over several blocks wanders like a change of "
+                   "pace, which one history cannot tell apart; the bias bound assumes independent blocks")
+def test_plateaus_call_is_not_calibrated_for_noise_correlated_over_blocks():
+    holds, reversed_, tested = _boundary_states(1, 50.0, 0.01, N_SIM // 8)  # 5 blocks: about 40% false 'plateaus'
     assert _at_most(holds / tested, 0.025, tested)
 
 
@@ -149,8 +177,9 @@ def test_staircase_rule_at_the_boundary_keeps_its_level():
 def test_staircase_rule_power_on_plateau_histories(steps):
     """Staircases (2 or 4 equal drops at random records, flat between) with AR(1) noise: 'plateaus' HOLDS in at
     least 95% of 6-seed runs. (With 8 drops in 40 blocks, 16 of the 38 second differences are steps and the robust
-    noise estimate breaks down: the noise premise then fails in some seeds and the rule is untestable, never
-    reversed: :func:`test_many_drops_make_the_rule_untestable_not_reversed`.)"""
+    noise estimate breaks down: the noise premise then fails in some seeds, or the selection-bias correction it
+    feeds is too large, and the rule is untestable or unresolved, never reversed:
+    :func:`test_many_drops_make_the_rule_untestable_not_reversed`.)"""
     rng = np.random.default_rng(steps)
     states = []
     for _ in range(200):
@@ -163,8 +192,7 @@ def test_many_drops_make_the_rule_untestable_not_reversed():
     rng = np.random.default_rng(8)
     states = [_states(_staircase(rng, SEEDS, 8) + 0.005 * _ar1(rng, SEEDS, 5.0), ELBO_TREND)["sigma falls in plateaus"]
               for _ in range(100)]
-    assert State.REVERSED not in states
-    assert np.mean([s == State.HOLDS for s in states]) > 0.25
+    assert State.REVERSED not in states  # untestable (the noise premise) or unresolved: power about 4% here
 
 
 def test_a_noisy_history_makes_the_staircase_untestable():

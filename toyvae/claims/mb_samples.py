@@ -84,7 +84,8 @@ SAMPLE_RULES = Rules(
         Tolerance("resolves", RESOLVES, "ours: the proxy must separate white noise from the data, and from a Gaussian "
                   "with the data's covariance, by an order of magnitude"),
         Tolerance("little_worse", LITTLE_WORSE, "ours (MB gives no number): 'minimal impact' = the distance grows by "
-                  "at most 25%, against the 10x that separates models a factor 2 apart in distortion"),
+                  "at most 25% (a quarter: well inside what 'barely changed' can mean, wide enough for 3 pipelines' "
+                  "sampling noise of the proxy)"),
         Tolerance("pca_components", sq.PCA_COMPONENTS, "the 16 of 64 principal directions of the training patches with "
                   "the largest variance (98% of it): the proxy weighs what a patch mostly is"),
         Tolerance("n_samples", sq.N_SAMPLES, "prior draws per model; the data-vs-data floor at this size (mean and "

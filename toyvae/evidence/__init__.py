@@ -20,9 +20,10 @@ from toyvae.evidence.rules import (
     values_of,
 )
 from toyvae.evidence.states import Judgement, Role, State
+from toyvae.evidence.bracketed import Bracketed  # noqa: E402 (imports rules)
 
 __all__ = [
-    "Decision", "Equivalence", "Exact", "Judgement", "NonInferiority", "Ordering", "Role", "Rule", "Rules",
+    "Bracketed", "Decision", "Equivalence", "Exact", "Judgement", "NonInferiority", "Ordering", "Role", "Rule", "Rules",
     "Settled", "State", "Towards", "TRUTH_TABLE", "VERDICTS", "Within", "decide", "equivalence_power", "holm",
     "noninferiority_power", "ordering_power", "seeds_for_power", "values_of",
 ]

@@ -12,6 +12,12 @@ fall per block (the pace).
   gives ``Z = log FLAT_CAP``; a steady fall gives ``Z`` near 0; any fall that only slows down (an exponential
   approach, a power law) gives ``Z <= 0`` up to noise. ``Z > log 2`` reads "a plateau at under half the pace
   followed by a drop at over twice it".
+* **Selection bias** (:func:`selection_bias`): ``Z`` is a maximum over pairs of blocks, so block noise raises it.
+  The bound used is the largest mean excess of ``Z`` over its noise-free value log 2 on three boundary histories
+  (many blocks exactly at the plateau or the drop threshold, the other side at or beyond its own) with iid block
+  noise at the seed's own noise ratio (``BIAS_DRAWS`` draws, fixed seed). ``Z - bias`` is the conservative
+  estimate a "plateaus" call uses, ``Z`` itself the liberal one a "no plateaus" call uses
+  (:class:`toyvae.evidence.bracketed.Bracketed`).
 * **Block noise ratio** (:func:`block_noise_ratio`): the robust block-to-block noise of ``m`` (1.4826 x the
   median absolute deviation of its second differences, / sqrt 6, the standard deviation of a second difference of
   independent block means) over the pace. It also absorbs curvature, so it overstates the noise of a curved
@@ -32,11 +38,12 @@ import numpy as np
 
 from toyvae.experiments.measurement import Measurement
 
-__all__ = ["BLOCKS", "FLAT_CAP", "MIN_SHIFT", "block_means", "falls", "staircase_index", "block_noise_ratio",
-           "coincidence", "measure_plateaus"]
+__all__ = ["BLOCKS", "FLAT_CAP", "MIN_SHIFT", "BIAS_DRAWS", "block_means", "falls", "staircase_index",
+           "selection_bias", "block_noise_ratio", "coincidence", "measure_plateaus"]
 
 BLOCKS = 40  # blocks per history: 100 steps each in the quick profile (400 records of 10 steps), 750 in the full
 FLAT_CAP = 8.0  # a block falling 8x slower than the pace (or rising) is flat: the plateau contrast is capped at log 8
+BIAS_DRAWS = 400  # simulated boundary histories per selection-bias bound (its Monte Carlo s.e. ~ 0.005 at ratio 0.1)
 MIN_SHIFT = 3  # circular shifts of at least 3 blocks: beyond the blocks' own correlation of a few neighbours
 
 
@@ -66,6 +73,42 @@ def staircase_index(m, cap: float = FLAT_CAP) -> float:
     lf = np.log(np.maximum(f, p / cap) / p)  # in [-log cap, inf)
     plateau_before = np.maximum.accumulate(-lf)[:-1]  # the flattest block among 0..l-1, for l = 1..K-2
     return float(np.max(np.minimum(plateau_before, lf[1:])))
+
+
+def _staircase_rows(m: np.ndarray, cap: float) -> np.ndarray:
+    """:func:`staircase_index` of each row of 2-D block means (rows with a positive pace)."""
+    f = m[:, :-1] - m[:, 1:]
+    p = (m[:, 0] - m[:, -1])[:, None] / (m.shape[1] - 1)
+    lf = np.log(np.maximum(f, p / cap) / p)
+    return np.max(np.minimum(np.maximum.accumulate(-lf, axis=1)[:, :-1], lf[:, 1:]), axis=1)
+
+
+def _boundary_paces(n_fall: int) -> list[np.ndarray]:
+    """Per-block paces (average 1) of three histories with staircase index exactly log 2 and as many blocks at the
+    threshold as possible: plateaus at 0.5 then drops at 2; plateaus at 0.5 then a few large drops; flat phases (0)
+    then drops at 2."""
+    n_flat = 2 * n_fall // 3
+    balanced = np.concatenate([np.full(n_flat, 0.5), np.full(n_fall - n_flat, 2.0)])
+    n_big = max(1, n_fall // 13)
+    big = np.concatenate([np.full(n_fall - n_big, 0.5), np.full(n_big, (n_fall - 0.5 * (n_fall - n_big)) / n_big)])
+    n_drop = n_fall // 2
+    steep = np.concatenate([np.zeros(n_fall - n_drop), np.full(n_drop, 2.0)])
+    steep[: n_fall - n_drop] = (n_fall - 2.0 * n_drop) / (n_fall - n_drop)  # average 1: flat phases at <= 1/8
+    return [balanced / balanced.mean(), big / big.mean(), steep / steep.mean()]
+
+
+def selection_bias(ratio: float, blocks: int = BLOCKS, cap: float = FLAT_CAP, draws: int = BIAS_DRAWS,
+                   seed: int = 0) -> float:
+    """How far block noise of ``ratio`` x the pace raises the staircase index on a boundary history: the largest,
+    over the three histories of :func:`_boundary_paces`, of the mean index (iid block noise, ``draws`` draws with a
+    fixed ``seed``) minus its noise-free value; 0 without noise."""
+    noise = np.random.default_rng(seed).normal(size=(draws, blocks))
+    out = 0.0
+    for pace in _boundary_paces(blocks - 1):
+        m = np.concatenate([[0.0], -np.cumsum(pace)])
+        exact = _staircase_rows(m[None, :], cap)[0]
+        out = max(out, float(np.mean(_staircase_rows(m[None, :] + float(ratio) * noise, cap))) - exact)
+    return out
 
 
 def block_noise_ratio(m) -> float:
@@ -111,16 +154,19 @@ def measure_plateaus(r) -> Measurement:
     ms, me = block_means(log_sigma), block_means(elbo)
     z_stair = np.array([staircase_index(m) for m in ms])
     noise = np.array([block_noise_ratio(m) for m in ms])
+    bias = np.array([selection_bias(r) if np.isfinite(r) else np.inf for r in noise])
     total = ms[:, 0] - ms[:, -1]
     co = np.array([coincidence(a, b) for a, b in zip(ms, me)])
     pace_ratio = np.array([falls(m)[0] / falls(m)[1] for m in ms])  # (seeds, blocks - 1)
     record_every = fit.config.record_every
     block_steps = log_sigma.shape[1] // BLOCKS * record_every
     keep = slice(None, None, max(1, log_sigma.shape[1] // 200))
-    evidence = {"staircase index": z_stair, "block noise / pace": noise, "log sigma total fall": total,
+    evidence = {"staircase index": z_stair, "staircase index - selection bias": z_stair - bias,
+                "block noise / pace": noise, "log sigma total fall": total,
                 "coincidence excess": co[:, 0] - co[:, 1]}
     numbers = {"seeds": list(r.plan.seeds), "blocks": BLOCKS, "block_steps": block_steps,
-               "staircase_index": z_stair.tolist(), "block_noise_over_pace": noise.tolist(),
+               "staircase_index": z_stair.tolist(), "selection_bias": bias.tolist(),
+               "block_noise_over_pace": noise.tolist(),
                "log_sigma_total_fall": total.tolist(), "coincidence_z": co[:, 0].tolist(),
                "coincidence_z_null": co[:, 1].tolist(),
                "slowest_pace_ratio": pace_ratio.min(axis=1).tolist(),
