@@ -1,5 +1,5 @@
 """Measurements of NL26's claims checked on trained models and exact rate-distortion (T11, T46-trained, F13, C1,
-C2, C1-additive): per-seed evidence, numbers, figure data.
+C2, C1-additive, C2-adv): per-seed evidence, numbers, figure data.
 
 Reads the shared linear sweep (:func:`toyvae.experiments.linear_vae.shared_sweep`), the Fig. 13 runs
 (:func:`~toyvae.experiments.linear_vae.fig13_experiment`) and the shared nonlinear patch runs
@@ -22,7 +22,7 @@ from toyvae.theory import linear_gaussian as lg
 from toyvae.theory import rate_distortion as rd
 
 __all__ = ["measure_t11", "measure_t46_trained", "measure_f13", "measure_c1", "measure_c2", "measure_additive",
-           "closed_rates", "E44_DRAWS", "ADDITIVE_WEIGHTS"]
+           "measure_c2_adv", "closed_rates", "E44_DRAWS", "ADDITIVE_WEIGHTS"]
 
 E44_DRAWS = 200_000
 
@@ -184,6 +184,41 @@ def measure_c2(sweep: lv.Sweep, runs: nl.Runs) -> Measurement:
     figure = {"lambdas_linear": list(lv.SWEEP_LAMBDAS), "linear_closed": _round(closed),
               "linear_trained": _round(trained), "rate_linear": lv.SWEEP_C2_RATE,
               "lambdas_patch": list(nl.GECO_LAMBDAS), "patch_A_post": _round(a_patch), "rate_patch": nl.GECO_RATE}
+    return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)
+
+
+def measure_c2_adv(runs: nl.MatchedRuns) -> Measurement:
+    """NL26 claim 2 with the hinge adversarial term at several GECO-held rates (NL26.C2-adv).
+
+    ``A_post`` as NL26 Fig. 6 reports it, the average per-sample posterior anisotropy: for each held-out patch x,
+    the population variance over the 16 latent dimensions of log s_i(x), then the mean over the patches,
+    ``A_post = (1/N) sum_n Var_i log s_i(x_n)`` (``"mean_of_variances"`` of
+    :func:`toyvae.theory.linear_gaussian.posterior_anisotropy`, via :func:`~toyvae.experiments.neural_losses.evaluate`).
+    The review page prints no formula for A_post; App. D only requires A_post = 0 exactly when all s_i are
+    equal, and ``Var_i log s_i`` is the package's reading (shared/claims.md, NL26.Iso). The rate actually reached
+    is the held-out ``E_x KL(q(z|x) || N(0, I))``.
+
+    Evidence per seed, for each label ``L`` = ``"pixel @R nats"`` / ``"adversarial @R nats"``: ``A_post/L`` and
+    ``rate/target - 1/L``.
+    """
+    n_seed = len(runs.seeds)
+    evals = [[nl.evaluate(runs, k, j) for k in range(len(runs.names))] for j in range(n_seed)]
+    rates = np.array([[e["rate"] for e in row] for row in evals])  # (seeds, settings)
+    a_post = np.array([[e["A_post"] for e in row] for row in evals])
+    targets = np.asarray(runs.settings["rate_target"], np.float64)
+    evidence = {}
+    for k, name in enumerate(runs.names):
+        evidence[f"A_post/{name}"] = a_post[:, k]
+        evidence[f"rate/target - 1/{name}"] = rates[:, k] / targets[k] - 1
+    final_beta = np.asarray(runs.final_beta, np.float64).T  # (seeds, settings)
+    pix, adv = slice(0, None, 2), slice(1, None, 2)
+    numbers = {"rate_targets": list(runs.rates), "lam_adversarial": runs.lam_adversarial, "settings": list(runs.names),
+               "rates": rates.tolist(), "A_post": a_post.tolist(), "final_beta": final_beta.tolist(),
+               "A_post_adv/pixel": (a_post[:, adv] / a_post[:, pix]).tolist(), "seeds": list(runs.seeds),
+               "steps": runs.config.steps}
+    figure = {"rate_targets": list(runs.rates), "lam_adversarial": runs.lam_adversarial,
+              "rate_pixel": _round(rates[:, pix]), "rate_adversarial": _round(rates[:, adv]),
+              "A_post_pixel": _round(a_post[:, pix]), "A_post_adversarial": _round(a_post[:, adv])}
     return Measurement(evidence=evidence, numbers=numbers, figure_data=figure)
 
 

@@ -7,7 +7,7 @@ import numpy as np
 from toyvae.plots import plot
 from toyvae.plots._style import new_figure, seed_lines
 
-__all__ = ["plot_t46_trained", "plot_f13", "plot_c1", "plot_c2", "plot_additive"]
+__all__ = ["plot_t46_trained", "plot_f13", "plot_c1", "plot_c2", "plot_c2_adv", "plot_additive"]
 
 
 @plot("NL26.T46-trained")
@@ -61,6 +61,20 @@ def plot_c2(data):
                reference={"closed form": data["linear_closed"]})
     seed_lines(ax2, data["lambdas_patch"], {"A_post": data["patch_A_post"]}, xlabel="lambda", ylabel="A_post",
                title=f"patches, GECO rate {data['rate_patch']:g} nats")
+    return fig
+
+
+@plot("NL26.C2-adv")
+def plot_c2_adv(data):
+    fig, (ax1, ax2) = new_figure(2)
+    targets = data["rate_targets"]
+    seed_lines(ax1, targets, {"pixel": data["A_post_pixel"], f"adversarial, lambda {data['lam_adversarial']:g}":
+                              data["A_post_adversarial"]}, xlabel="GECO target rate [nats]",
+               ylabel="A_post = mean_x Var_i log s_i(x)", title="patches: anisotropy at matched rate")
+    seed_lines(ax2, targets, {"pixel": data["rate_pixel"], "adversarial": data["rate_adversarial"]},
+               xlabel="GECO target rate [nats]", ylabel="held-out rate [nats]", title="rate reached (band: +-10%)")
+    t = np.asarray(targets, float)
+    ax2.fill_between(t, 0.9 * t, 1.1 * t, color="k", alpha=0.1)
     return fig
 
 
