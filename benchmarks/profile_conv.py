@@ -116,7 +116,8 @@ def step_pieces(size, widths, latent, batch, impl):
     t_u = best_time(update, g, state, params)
     t_scan = best_time(scan3, (params, state), keys, repeats=1) / 3
     print(f"[{impl}] forward {t_f * 1e3:.0f} ms; forward+backward {t_g * 1e3:.0f} ms "
-          f"({flops / t_g / 1e9:.1f} GFLOP/s); Adam update {t_u * 1e3:.1f} ms; per step inside lax.scan {t_scan * 1e3:.0f} ms ({batch / t_scan:.1f} images/s)",
+          f"({flops / t_g / 1e9:.1f} GFLOP/s); Adam update {t_u * 1e3:.1f} ms; per step inside lax.scan "
+          f"{t_scan * 1e3:.0f} ms ({batch / t_scan:.1f} images/s)",
           flush=True)
 
 

@@ -20,7 +20,45 @@ latent 256, batch 64; ``quick``: the CPU-sized plan). Measured side by side, in 
 On GPUs float32 products run at full precision on both sides: ``jax_default_matmul_precision`` is
 set to "highest" here, and PyTorch's TF32 switches are turned off. ``--layout data`` trains the
 engine's model with its batch split over every visible device (``fit(layout="data")``).
-Goals (issue 12): engine >= 1.0 x PyTorch compiled on the GPU. Nothing here is asserted in tests.
+Goals (issue 12): engine >= 1.0 x PyTorch compiled on the GPU; (issue 18) on the CPU >= 1.0 x PyTorch
+eager at 64 x 64 and >= 1.0 x ``torch.compile`` at the quick size. Nothing here is asserted in tests.
+
+**Profile on the CPU (issue 18, 2026-12-06; 2-core Xeon with AVX-512, shared with other jobs at load
+5-12, so the matmul peak measured in the same run was 27-59 GFLOP/s instead of 299 quiet: compare
+within a line only).** ``benchmarks/profile_conv.py`` at 64 x 64, batch 64, each convolution layer
+alone, forward + backward, vmapped over one-example calls as the model does (ms; "canonical" = the
+custom-VJP convolution used until then, "lax" = plain ``lax.conv_general_dilated``, "patches" =
+:func:`toyvae.models.conv_vae.conv_nhwc`'s products and slices):
+
+    layer                    canonical    lax   patches
+    down 64x64   3 -> 64        126       116      92
+    down 32x32  64 -> 128       658       428     786
+    down 16x16 128 -> 256       777       285     412
+    down  8x8  256 -> 512      2410       470     363
+    up    4x4  512 -> 256      1989      6318     560
+    up    8x8  256 -> 128      2273      7087     709
+    up   16x16 128 -> 64       3064      6797    1080
+    up   32x32  64 -> 64       7176     19055    2142
+    out  64x64  3x3, 64 -> 6   1632       908    2880
+    sum (out: canonical)      20105             7776
+
+The canonical VJP, vmapped over examples, makes every weight gradient a grouped convolution (one group
+per example): 5-7x slower on the deepest layer; plain ``lax`` transposed convolutions (input dilated by
+2) are slower still (2-3x canonical, 9-12x patches). Whole step, same script (one run, peak 34-39
+GFLOP/s): forward 1.5 s,
+forward + backward 6.2 s, the Adam update 0.05 s (1%), one step inside ``lax.scan`` 9.8 s: the
+products and their data movement are the step; Adam and the scan's bookkeeping are not. Inside the
+scan the step costs 1.1-1.6x the same step jitted alone (noisy: the machine was shared), which is
+the part still unexplained. At the quick size (16 x 16, widths 8-16, batch 16) the step inside the
+scan took canonical 25 ms, lax 10 ms, the new default 4 ms.
+
+Engine before and after (``--profile full --steps 4``, one round each, minutes apart at load 5-8):
+1.9 images/s = 0.077 x peak before, 6.5 images/s = 0.244 x peak after; in one run with PyTorch
+(load 6-8): engine 4.9 images/s (0.148 x peak), torch eager 6.2 (0.187 x peak), torch.compile 18.0
+(0.546 x peak). What is left: every product reads its patches from memory (a 32 x 32 x 64 layer's
+patches are 64 MB per batch of 64, written forward and again as their gradient backward), which on
+two cores is bandwidth, not arithmetic; PyTorch's oneDNN convolutions never build them. The numbers
+of the final side-by-side run are in the README's speed section.
 """
 
 from __future__ import annotations

@@ -189,7 +189,8 @@ def _subpixel_conv(x, w, lhs_dilation, padding, shapes):
     for ph1 in phases1:
         cols = []
         for ph2 in phases2:
-            taps = [xp[:, d1 + p1[0]: d1 + p1[0] + q1, d2 + p2[0]: d2 + p2[0] + q2, :] for _, d1 in ph1 for _, d2 in ph2]
+            taps = [xp[:, d1 + p1[0]: d1 + p1[0] + q1, d2 + p2[0]: d2 + p2[0] + q2, :]
+                    for _, d1 in ph1 for _, d2 in ph2]
             kernel = jnp.stack([w[j1, j2] for j1, _ in ph1 for j2, _ in ph2]).reshape(-1, cout)
             patches = taps[0] if len(taps) == 1 else jnp.concatenate(taps, axis=-1)
             cols.append(jnp.dot(patches, kernel, precision=lax.Precision.HIGHEST))
