@@ -1,7 +1,7 @@
 """The full profile's dry run (``TOYVAE_FULL_DRY_RUN``, :mod:`toyvae.profiles`): every trained claim's FULL code
 path runs end to end on the CPU at a tiny size, so that a GPU lease is never spent discovering a shape or memory
 error (issue 20). The shrinking rule itself is tested here at no cost; the end-to-end runs are ``slow``
-(about 10 minutes on two shared cores: ``pytest tests/test_full_dry_run.py --runslow``).
+(20-30 minutes on two shared cores: ``pytest tests/test_full_dry_run.py --runslow``).
 """
 
 from __future__ import annotations
@@ -38,16 +38,16 @@ class _Plan:
 
 _FULL = _Plan(steps=30000, primary_steps=20000, chunk=1000, batch=128, width=200, widths=(64, 128, 256, 512),
               n_train=50000, n_eval=2000, seeds=(0, 1, 2, 3, 4), inner=_Inner(steps=6000, width=128, seeds=(0, 1, 2, 3)))
-_QUICK = dataclasses.replace(_FULL, steps=10)
+_QUICK = dataclasses.replace(_FULL, steps=10, n_train=20000, n_eval=1000)
 _PLANS = {Profile.QUICK: _QUICK, Profile.FULL: _FULL}
 
 
 def test_tiny_shrinks_sizes_and_keeps_architecture(monkeypatch):
     monkeypatch.setenv(DRY_RUN_VAR, "1")
     p = plan_for(_PLANS, Profile.FULL)
-    assert (p.steps, p.primary_steps, p.chunk) == (300, 200, 10)
-    assert (p.n_train, p.n_eval) == (500, 100)  # divided by 100, floor 100
-    assert p.seeds == (0, 1, 2) and p.inner.seeds == (0, 1, 2) and p.inner.steps == 60
+    assert (p.steps, p.primary_steps, p.chunk) == (600, 400, 20)
+    assert (p.n_train, p.n_eval) == (20000, 1000)  # the QUICK plan's sample sizes
+    assert p.seeds == (0, 1, 2) and p.inner.seeds == (0, 1, 2) and p.inner.steps == 120
     # architecture, batch and any other tuple unchanged
     assert (p.batch, p.width, p.widths, p.inner.width, p.dims) == (128, 200, (64, 128, 256, 512), 128, ((7, 8, 9, 10),))
     assert plan_for(_PLANS, Profile.QUICK) is _QUICK  # the quick profile is never shrunk
@@ -76,8 +76,9 @@ def test_small_values_never_grow_and_plain_tuple_plans(monkeypatch):
                   seeds=(0,), inner=_Inner(steps=3, width=2, seeds=()))
     p = shrink(small, profiles.TINY)
     assert (p.steps, p.primary_steps, p.chunk, p.n_train, p.n_eval, p.seeds, p.inner.steps) == (1, 1, 1, 10, 100, (0,), 1)
+    assert (shrink(_FULL, profiles.TINY).n_train, shrink(_FULL, profiles.TINY).n_eval) == (1000, 100)  # no QUICK plan
     config, seeds = shrink((_Inner(steps=4000, width=3, seeds=(5,)), (0, 1, 2, 3, 4)), profiles.TINY)
-    assert config.steps == 40 and seeds == (0, 1, 2)
+    assert config.steps == 80 and seeds == (0, 1, 2)
 
 
 def test_seed_offset_applies_after_the_shrink(monkeypatch):
@@ -102,9 +103,9 @@ def test_caches_and_checkpoints_are_kept_apart(monkeypatch, tmp_path):
     monkeypatch.delenv(DRY_RUN_VAR, raising=False)
     assert sized() == 30000 and default_cache_dir() == tmp_path
     monkeypatch.setenv(DRY_RUN_VAR, "1")
-    assert sized() == 300 and default_cache_dir() == tmp_path / "full-dry-run-tiny"
-    monkeypatch.setenv(DRY_RUN_VAR, "steps/50")
-    assert sized() == 600 and default_cache_dir() == tmp_path / "full-dry-run-steps-50"
+    assert sized() == 600 and default_cache_dir() == tmp_path / "full-dry-run-tiny"
+    monkeypatch.setenv(DRY_RUN_VAR, "steps/20")
+    assert sized() == 1500 and default_cache_dir() == tmp_path / "full-dry-run-steps-20"
     assert len(calls) == 3
 
 
@@ -120,14 +121,18 @@ def test_every_full_plan_of_the_experiments_shrinks(monkeypatch):
         full, dry = plans[Profile.FULL], plan_for(plans, Profile.FULL)
         config_full, config_dry = (full[0], dry[0]) if isinstance(full, tuple) else (full, dry)
         assert config_dry.steps < config_full.steps
+        quick = plans[Profile.QUICK][0] if isinstance(full, tuple) else plans[Profile.QUICK]
+        for name in ("n_train", "n_eval", "n_samples"):
+            if hasattr(config_full, name):
+                assert getattr(config_dry, name) == min(getattr(config_full, name), getattr(quick, name))
         assert dataclasses.replace(config_dry, **{f.name: getattr(config_full, f.name)
                                                   for f in dataclasses.fields(config_full)
                                                   if f.name in ("steps", "primary_steps", "chunk", "seeds", "n_train",
                                                                 "n_eval", "n_samples")}) == config_full
     # sphere keeps its FULL capacities outside plan_for: full_sized shrinks them
     grid, cap, _ = sphere.profile_settings(Profile.FULL)
-    assert cap.steps == 60 and cap.width == 128 and cap.depth == 2
-    assert all(c.steps <= 60 for c in sphere.capacity_levels(Profile.FULL))
+    assert cap.steps == 120 and cap.width == 128 and cap.depth == 2
+    assert all(c.steps <= 120 for c in sphere.capacity_levels(Profile.FULL))
 
 
 def test_scale_runs_its_quick_plan_under_either_variable(monkeypatch):

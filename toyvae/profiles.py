@@ -14,9 +14,11 @@ shape or memory error, every FULL plan can run end to end on a CPU at a tiny siz
 through :func:`plan_for` passes them through :func:`full_sized`); nothing else changes: the same code path,
 the same settings, model architectures (widths, depths, latents), batches and data dimensions. Values:
 
-* ``1`` (or ``tiny``): step-like fields (``steps``, ``primary_steps``, ``chunk``) divided by 100, training
-  seeds cut to the first three, sample sizes (``n_train``, ``n_eval``, ``n_samples``, ``n_train_eval``)
-  divided by 100 with a floor of 100 (a multiple of the evaluations' blocks). Verdicts of such a run mean nothing: it checks that the code runs.
+* ``1`` (or ``tiny``): step-like fields (``steps``, ``primary_steps``, ``chunk``) divided by 50 (so that a
+  history still has the 40 blocks of ``BS20.A2-plateaus``), training seeds cut to the first three, sample sizes
+  (``n_train``, ``n_eval``, ``n_samples``, ``n_train_eval``) those of the QUICK plan (the code's own constants,
+  such as the 2000 draws of a Frechet distance, are sized for them), or divided by 50 with a floor of 100 where
+  there is no QUICK plan to follow. Verdicts of such a run mean nothing: it checks that the code runs.
 * ``steps/N``: only the step-like fields divided by N (seeds and sample sizes as in FULL): one timed chunk
   of the full profile, from which its duration is extrapolated (``scripts/gpu_full.sh`` says how).
 
@@ -143,7 +145,7 @@ _SAMPLE_FLOOR = 100  # a round number: evaluations split their samples into bloc
 @dataclasses.dataclass(frozen=True)
 class DryRun:
     """How a dry run shrinks a FULL plan: step-like fields divided by ``divisor`` (at least 1), training seeds
-    cut to the first ``max_seeds`` (None: all), sample sizes divided by ``divisor`` (floor 100) when ``samples``."""
+    cut to the first ``max_seeds`` (None: all), sample sizes shrunk when ``samples`` (:func:`shrink`)."""
 
     divisor: int
     max_seeds: int | None
@@ -155,7 +157,7 @@ class DryRun:
         return "tiny" if self == TINY else f"steps-{self.divisor}"
 
 
-TINY = DryRun(divisor=100, max_seeds=3, samples=True)
+TINY = DryRun(divisor=50, max_seeds=3, samples=True)
 
 
 def full_dry_run() -> DryRun | None:
@@ -179,34 +181,42 @@ def _shrunk_int(value: int, divisor: int, floor: int = 1) -> int:
     return max(min(value, floor), value // divisor)
 
 
-def shrink(plan, dry: DryRun):
+def _is_instance(value) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def shrink(plan, dry: DryRun, like=None):
     """``plan`` at the size of the dry run ``dry`` (module docstring); structure, settings and architecture unchanged.
 
     Walks dataclasses (recursively, through dataclass-valued fields) and a top-level tuple: integer fields named ``steps``,
     ``primary_steps`` or ``chunk`` are divided by ``dry.divisor`` (at least 1), a tuple of ints named ``seeds``
     (or a tuple of ints in a plain ``(config, seeds)`` plan) keeps its first ``dry.max_seeds``, and with
-    ``dry.samples`` the integer fields ``n_train``, ``n_eval``, ``n_samples``, ``n_train_eval`` are divided by
-    ``dry.divisor`` with a floor of 100 (never raised). Anything else is returned as it is.
+    ``dry.samples`` the integer fields ``n_train``, ``n_eval``, ``n_samples``, ``n_train_eval`` take the value of
+    the same field of ``like`` (the QUICK plan, walked alongside) where it has one, else are divided by
+    ``dry.divisor`` with a floor of 100; a size is never raised. Anything else is returned as it is.
     """
-    if dataclasses.is_dataclass(plan) and not isinstance(plan, type):
+    if _is_instance(plan):
         changes = {}
         for f in dataclasses.fields(plan):
             value = getattr(plan, f.name)
+            other = getattr(like, f.name, None)
             is_int = isinstance(value, int) and not isinstance(value, bool)
             if f.name in _STEP_FIELDS and is_int:
                 changes[f.name] = _shrunk_int(value, dry.divisor)
             elif f.name in _SAMPLE_FIELDS and is_int and dry.samples:
-                changes[f.name] = _shrunk_int(value, dry.divisor, _SAMPLE_FLOOR)
+                quick = isinstance(other, int) and not isinstance(other, bool) and other >= 1
+                changes[f.name] = min(value, other) if quick else _shrunk_int(value, dry.divisor, _SAMPLE_FLOOR)
             elif f.name == "seeds" and _is_seed_tuple(value) and dry.max_seeds is not None:
                 changes[f.name] = value[:dry.max_seeds]
-            elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-                changes[f.name] = shrink(value, dry)
+            elif _is_instance(value):
+                changes[f.name] = shrink(value, dry, other if _is_instance(other) else None)
         changes = {k: v for k, v in changes.items() if v != getattr(plan, k)}
         return dataclasses.replace(plan, **changes) if changes else plan
     if isinstance(plan, tuple):  # a plain (config, seeds) plan: its tuple of ints are the seeds
+        likes = like if isinstance(like, tuple) and len(like) == len(plan) else (None,) * len(plan)
         return tuple(v[:dry.max_seeds] if _is_seed_tuple(v) and v and dry.max_seeds is not None
-                     else shrink(v, dry) if dataclasses.is_dataclass(v) and not isinstance(v, type) else v
-                     for v in plan)
+                     else shrink(v, dry, o if _is_instance(o) else None) if _is_instance(v) else v
+                     for v, o in zip(plan, likes))
     return plan
 
 
@@ -234,11 +244,12 @@ def plan_for(plans: Mapping, profile, *, dry=None) -> object:
     shifted by the process-wide offset (:func:`current_seed_offset` x :data:`SEED_STRIDE`).
 
     Under a dry run of the full profile (``TOYVAE_FULL_DRY_RUN``, module docstring) the FULL plan is shrunk by
-    :func:`shrink`, or replaced by ``dry`` where the caller names its own dry-run plan."""
+    :func:`shrink` (sample sizes those of the QUICK plan), or replaced by ``dry`` where the caller names its own
+    dry-run plan."""
     profile = Profile(profile)
     plan = plans[profile]
     if profile is Profile.FULL:
         mode = full_dry_run()
         if mode is not None:
-            plan = dry if dry is not None else shrink(plan, mode)
+            plan = dry if dry is not None else shrink(plan, mode, plans.get(Profile.QUICK))
     return shift_seeds(plan, _OFFSET * SEED_STRIDE)
