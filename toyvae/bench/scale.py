@@ -23,9 +23,9 @@ engine's model with its batch split over every visible device (``fit(layout="dat
 Goals (issue 12): engine >= 1.0 x PyTorch compiled on the GPU; (issue 18) on the CPU >= 1.0 x PyTorch
 eager at 64 x 64 and >= 1.0 x ``torch.compile`` at the quick size. Nothing here is asserted in tests.
 
-**Profile on the CPU (issue 18, 2026-12-06; 2-core Xeon with AVX-512, shared with other jobs at load
-5-12, so the matmul peak measured in the same run was 27-59 GFLOP/s instead of 299 quiet: compare
-within a line only).** ``benchmarks/profile_conv.py`` at 64 x 64, batch 64, each convolution layer
+**Profile on the CPU (issue 18, 2026-12-06; 2 cores of an AMD EPYC with AVX2, shared with other jobs
+at load 5-12, so the matmul peak measured in the same run was 27-59 GFLOP/s, 78-106 at load 5:
+compare within a line only).** ``benchmarks/profile_conv.py`` at 64 x 64, batch 64, each convolution layer
 alone, forward + backward, vmapped over one-example calls as the model does (ms; "canonical" = the
 custom-VJP convolution used until then, "lax" = plain ``lax.conv_general_dilated``, "patches" =
 :func:`toyvae.models.conv_vae.conv_nhwc`'s products and slices):
@@ -49,8 +49,9 @@ GFLOP/s): forward 1.5 s,
 forward + backward 6.2 s, the Adam update 0.05 s (1%), one step inside ``lax.scan`` 9.8 s: the
 products and their data movement are the step; Adam and the scan's bookkeeping are not. Inside the
 scan the step costs 1.1-1.6x the same step jitted alone (noisy: the machine was shared), which is
-the part still unexplained. At the quick size (16 x 16, widths 8-16, batch 16) the step inside the
-scan took canonical 25 ms, lax 10 ms, the new default 4 ms.
+the part still unexplained. The 3 x 3 output layer alone inside a 3-step ``lax.scan``: plain ``lax``
+22.4 s per step against 0.5 s jitted alone (the naive loop of jax issue 12868). At the quick size
+(16 x 16, widths 8-16, batch 16) the step inside the scan took canonical 25 ms, lax 10 ms, the new default 4 ms.
 
 Engine before and after (``--profile full --steps 4``, one round each, minutes apart at load 5-8):
 1.9 images/s = 0.077 x peak before, 6.5 images/s = 0.244 x peak after; in one run with PyTorch
@@ -58,7 +59,9 @@ Engine before and after (``--profile full --steps 4``, one round each, minutes a
 (0.546 x peak). What is left: every product reads its patches from memory (a 32 x 32 x 64 layer's
 patches are 64 MB per batch of 64, written forward and again as their gradient backward), which on
 two cores is bandwidth, not arithmetic; PyTorch's oneDNN convolutions never build them. The numbers
-of the final side-by-side run are in the README's speed section.
+of the final side-by-side run (README's speed section; load 4-6, peak 78-84 GFLOP/s): 64 x 64, engine
+13.3 images/s (0.26 x peak), eager 26.5 (0.51), torch.compile 24.5 (0.47): 0.50 x eager; quick size,
+engine 4137 images/s, 1.41 x eager and 1.19 x torch.compile.
 """
 
 from __future__ import annotations

@@ -18,18 +18,18 @@ also given as a fraction of the float32 matmul peak (:func:`toyvae.bench.scale.m
 1024 x 1024 products) measured in the same round: the FLOP/s of the model's products
 (:func:`toyvae.models.mlp.resnet_flops`, 0.39 GFLOP per step) over that peak.
 
-**Profile (issue 18, 2026-12-06, 2-core Xeon shared with other jobs, load 4-5; matmul peak measured
-54-85 GFLOP/s during the run instead of 299 quiet).** ``benchmarks/profile_mlp.py``, one model, jitted
-pieces of one step: data draw 0.07 ms, forward 3.8 ms, forward + backward 8.4 ms, Adam update 1.3 ms
+**Profile (issue 18, 2026-12-06, 2 cores of an AMD EPYC with AVX2, shared with other jobs, load
+4-5; matmul peak measured 54-85 GFLOP/s during the run).** ``benchmarks/profile_mlp.py``, one model,
+jitted pieces of one step: data draw 0.07 ms, forward 3.8 ms, forward + backward 8.4 ms, Adam update 1.3 ms
 (7% of a step); a step inside ``lax.scan`` 17.2 ms with ``unroll=1`` and 17.4 ms with ``unroll=4``
 (the scan costs nothing measurable; unrolling does not help), the engine's ``fit`` 12.4 ms per step.
 The compiled forward + backward (XLA dump, ``--xla_dump_to``) runs about 160 kernels in
 its entry computation: the 59 products (20 alone, 39 in custom fusions with their neighbours), 90
 loop fusions, 6 copies, and two 5-trip while loops of the threefry random-number hash (the per-example
 keys and the z draw); numpy's limit is the products alone. With 0.39 GFLOP per step, a kernel's fixed
-cost of a few microseconds adds up to ~10-20% of the step. One model runs on one device (one core): products of 100 x 200 x 200 are too small
-for XLA:CPU to split over threads, so the second core idles and the one-thread numpy limit bounds
-the engine. The 80-model program puts 40 models on each core (``engine.parallel``), one at a time
+cost of a few microseconds adds up to ~10-20% of the step. One model runs on one device (one core):
+products of 100 x 200 x 200 are too small for XLA:CPU to split over threads, so the second core idles
+and the one-thread numpy limit bounds the engine. The 80-model program puts 40 models on each core (``engine.parallel``), one at a time
 for a chunk of steps.
 """
 
