@@ -29,8 +29,8 @@ loop fusions, 6 copies, and two 5-trip while loops of the threefry random-number
 keys and the z draw); numpy's limit is the products alone. With 0.39 GFLOP per step, a kernel's fixed
 cost of a few microseconds adds up to ~10-20% of the step. One model runs on one device (one core):
 products of 100 x 200 x 200 are too small for XLA:CPU to split over threads, so the second core idles
-and the one-thread numpy limit bounds the engine. The 80-model program puts 40 models on each core (``engine.parallel``), one at a time
-for a chunk of steps.
+and the one-thread numpy limit bounds the engine. The 80-model program puts 40 models on each core
+(``engine.parallel``), one at a time for a chunk of steps.
 """
 
 from __future__ import annotations
