@@ -61,7 +61,8 @@ def t2tab_rules(evidence: Mapping[str, Any]) -> Rules:
     expected=Verdict.CONFIRMED,
     kind="trained",
     rules=t2tab_rules,
-    full_note="not re-run yet: a CPU run of the full profile was under way on 2026-12-06 (digits family: ~20 CPU-min; ~5 H100 min by scripts/gpu_full.sh digits); 2026-11-23, earlier code: confirmed",
+    expected_full=Verdict.CONFIRMED,
+    full_note="full profile run on the CPU, 2026-12-06 (results/full_profile/digits.json): confirmed",
     tolerances=(Tolerance("alpha", 0.05, "LV > F is a paired t over seeds, two-sided at 5% (t > 4.30 with 3 seeds); "
                           "the gap is reported in bits per pixel, not thresholded, because the paper's unit constants "
                           "are unknown"),),
@@ -129,7 +130,8 @@ def s43_rules(evidence: Mapping[str, Any]) -> Rules:
     expected=Verdict.REFINED,
     kind="trained",
     rules=s43_rules,
-    full_note="not run yet: a CPU run of the full profile was under way on 2026-12-06 (digits family: ~20 CPU-min; ~5 H100 min by scripts/gpu_full.sh digits)",
+    expected_full=Verdict.REFINED,
+    full_note="full profile run on the CPU, 2026-12-06 (results/full_profile/digits.json): refined",
     tolerances=(Tolerance("alpha", 0.05, "each ordering is a paired t over seeds of log ratios (rate, squared error) "
                           "or of mean log sigma (edge vs flat), two-sided at 5% (t > 4.30 with 3 seeds); Holm across "
                           "the core rules"),
