@@ -47,8 +47,8 @@
 # family cut). toy2d first: its claims are the ones the quick profile leaves open (BS20.A2, F4, F4-recon, T1tab);
 # sphere's are all decided in quick. The other families run on the CPU (results/full_profile/README.md); digits
 # would need ~5 more GPU minutes (a second lease) if its CPU run is not there. Claims added on 2026-12-06 after
-# the estimates (BS20.A2-plateaus, S32-water, SL.Samples, SL.LinRD, MB.Samples) reuse their family's runs (SL.LinRD
-# trains small linear models of its own), so they change the estimates little.
+# the estimates (BS20.A2-plateaus, S32-water, SL.Samples, SL.LinRD, MB.Samples, NL26.C2-adv) reuse their family's runs (SL.LinRD
+# trains small linear models of its own, NL26.C2-adv patch VAEs of its own: not timed), so they change the estimates little.
 
 # No install: the package runs from this checkout (PYTHONPATH); the GPU image's own jax (a CUDA build) and
 # libraries are used as they are. Float32 products at full precision (no TF32): JAX_DEFAULT_MATMUL_PRECISION=highest
@@ -59,7 +59,7 @@ declare -A CLAIMS=(
   [toy2d]="BS20.A2 BS20.A2-KL BS20.A2-plateaus BS20.F4 BS20.F4-recon BS20.L-VAE BS20.T1tab BS20.S32"
   [sphere]="BS20.E-sphere BS20.E-sphere-LS BS20.T1-empirical BS20.T1-sharp-empirical"
   [digits]="BS20.T2tab BS20.S43 BS20.S32-water"
-  [nl26_sl_mb]="NL26.T46-trained NL26.F13 NL26.C1 NL26.C1-additive NL26.C2 SL.RD SL.Surgery SL.AggPost SL.Samples SL.LinRD MB.F6 MB.Lag MB.MI"
+  [nl26_sl_mb]="NL26.T46-trained NL26.F13 NL26.C1 NL26.C1-additive NL26.C2 NL26.C2-adv SL.RD SL.Surgery SL.AggPost SL.Samples SL.LinRD MB.F6 MB.Lag MB.MI"
   [two_stage]="MB.2stage MB.S5 MB.Samples"
   [multirate]="SL.MultiRate"
 )
