@@ -47,8 +47,8 @@
 # family cut). toy2d first: its claims are the ones the quick profile leaves open (BS20.A2, F4, F4-recon, T1tab);
 # sphere's are all decided in quick. The other families run on the CPU (results/full_profile/README.md); digits
 # would need ~5 more GPU minutes (a second lease) if its CPU run is not there. Claims added on 2026-12-06 after
-# the estimates (BS20.A2-plateaus, S32-water, SL.Samples, SL.LinRD, MB.Samples, NL26.C2-adv) reuse their family's runs (SL.LinRD
-# trains small linear models of its own, NL26.C2-adv patch VAEs of its own: not timed), so they change the estimates little.
+# the estimates: BS20.A2-plateaus, S32-water, SL.Samples and MB.Samples reuse their family's runs (little change);
+# SL.LinRD (small linear models) and NL26.C2-adv (patch VAEs at three GECO rates) train runs of their own, not timed.
 
 # No install: the package runs from this checkout (PYTHONPATH); the GPU image's own jax (a CUDA build) and
 # libraries are used as they are. Float32 products at full precision (no TF32): JAX_DEFAULT_MATMUL_PRECISION=highest
