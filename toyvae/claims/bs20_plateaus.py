@@ -54,7 +54,7 @@ PLATEAU_RULES = Rules(
     expected=Verdict.NOT_REPRODUCED,
     kind="trained",
     rules=PLATEAU_RULES,
-    full_note="full profile not run",
+    full_note="not run: needs a GPU (toy2d family: ~5.5 H100 min by scripts/gpu_full.sh, >= 6 h on 2 CPU cores)",
     tolerances=(
         Tolerance("stair_criterion", STAIR_CRITERION, "ours (the paper gives no number): a plateau falls at under "
                   "half the average pace and a drop at over twice it, so a staircase and a steady fall differ by a "

@@ -78,7 +78,7 @@ SAMPLE_RULES = Rules(
     expected=Verdict.OPEN,
     kind="trained",
     rules=SAMPLE_RULES,
-    full_note="full profile not run",
+    full_note="not run: two_stage family (1.2-1.6 CPU-h on 2 cores; ~3 H100 min by scripts/gpu_full.sh two_stage)",
     tolerances=(
         Tolerance("target_tol", TARGET_TOL, "MB.2stage's: models compared at a target must sit within 5% of it"),
         Tolerance("resolves", RESOLVES, "ours: the proxy must separate white noise from the data, and from a Gaussian "

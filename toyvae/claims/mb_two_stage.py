@@ -85,7 +85,7 @@ TWO_STAGE_RULES = Rules(
     expected=Verdict.OPEN,
     kind="trained",
     rules=TWO_STAGE_RULES,
-    full_note="not run yet: a CPU run of the full profile was under way on 2026-12-06 (two_stage family: 1.2-1.6 CPU-h; ~3 H100 min by scripts/gpu_full.sh two_stage)",
+    full_note="not run: a CPU run of the full profile (two_stage family, 1.2-1.6 CPU-h on 2 cores) started on 2026-12-06 was stopped unfinished with that session; ~3 H100 min by scripts/gpu_full.sh two_stage",
     tolerances=(
         Tolerance("exact", EXACT_TOL, "closed-form identities at the optimum in float64 over 8 components: rounding"),
         Tolerance("similar_fraction", SIMILAR_FRACTION, "ours: 'similar' = the difference within 10% of the gain the "
@@ -177,7 +177,7 @@ S5_RULES = Rules(premises=_LIN[0] + _PAT[0], core=_LIN[1] + _PAT[1])
     expected=Verdict.OPEN,
     kind="trained",
     rules=S5_RULES,
-    full_note="not run yet: a CPU run of the full profile was under way on 2026-12-06 (two_stage family: 1.2-1.6 CPU-h; ~3 H100 min by scripts/gpu_full.sh two_stage)",
+    full_note="not run: a CPU run of the full profile (two_stage family, 1.2-1.6 CPU-h on 2 cores) started on 2026-12-06 was stopped unfinished with that session; ~3 H100 min by scripts/gpu_full.sh two_stage",
     tolerances=(
         Tolerance("settle", mm.SETTLE_TOL, "ours: a run has settled from the first 10% window after which every "
                   "window's mean distortion stays within +-10% of gamma (the multiplier's noise moves block means by a "

@@ -346,6 +346,7 @@ C2_ADV_RULES = _c2_adv_rules()
     "with the hinge adversarial term (0.5 d_adv + 0.5 d_pix) has a lower average per-sample posterior anisotropy "
     "A_post = mean over x of Var_i log s_i(x) than the pixel-only VAE of the same seed.",
     expected=Verdict.OPEN,
+    full_note="not run: added after the 2026-12-06 CPU run of its family (nl26_sl_mb: about 1 h on 2 shared cores; ~1.5 H100 min by scripts/gpu_full.sh nl26_sl_mb)",
     kind="trained",
     rules=C2_ADV_RULES,
     tolerances=(Tolerance("rate_match", RATE_MATCH, "relative, as NL26.C2 (shared with SCALE.C2): a run whose held-out "

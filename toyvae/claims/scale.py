@@ -98,6 +98,7 @@ def _t1_rules(evidence: Mapping[str, Any]) -> Rules:
     "with d < D latents (ours), r_lin(d) = sqrt(d (R^2/D - sigma^2)), the optimum of a d-latent linear decoder. "
     "Models: linear F-VAEs, whose optimum equals r*(sigma) up to O(1/D) at these D.",
     expected=Verdict.CONFIRMED,
+    full_note="not run: needs a GPU (CelebA size; scripts/gpu_scale.sh, about 6-8 min on an H200; issue 19)",
     expected_full=None,
     kind="trained",
     rules=_t1_rules,
@@ -157,6 +158,7 @@ T46_RULES = Rules(
     "(W^T G W)_ii of its own decoder (eq. 46); eq. 44 holds on it; and Theorem 41's map beta -> sum_i g(s*_i(beta)) "
     "at its 2048 c_i is strictly decreasing and inverted exactly.",
     expected=Verdict.CONFIRMED,
+    full_note="not run: needs a GPU (CelebA size; scripts/gpu_scale.sh, about 6-8 min on an H200; issue 19)",
     expected_full=None,
     kind="trained",
     rules=T46_RULES,
@@ -226,6 +228,7 @@ RATE_MATCH_RULES = Rules(
     "by the amounts the closed form gives at the rates they reach (64 x 64 x 3 crops, 2048 latents; quick 8 x 8 x 3, "
     "32).",
     expected=Verdict.OPEN,
+    full_note="not run: needs a GPU (CelebA size; scripts/gpu_scale.sh, about 6-8 min on an H200; issue 19)",
     expected_full=None,
     kind="trained",
     rules=RATE_MATCH_RULES,
@@ -293,6 +296,7 @@ T2TAB_RULES = Rules(core=(
     "bits per dimension of dequantised pixels (conv VAE, 64 x 64 x 3 crops of the packaged photos, held-out photo; "
     "quick 16 x 16 x 3).",
     expected=Verdict.NOT_REPRODUCED,
+    full_note="not run: needs a GPU (CelebA size; scripts/gpu_scale.sh, about 6-8 min on an H200; issue 19)",
     expected_full=None,
     kind="trained",
     rules=T2TAB_RULES,
@@ -343,6 +347,7 @@ def _c1_rules(evidence: Mapping[str, Any]) -> Rules:
     "x 3 crops, quick 16 x 16 x 3); the pixel-only control with the same pixel weight tells whether the neural term "
     "or the shrinking pixel weight carries the fall.",
     expected=Verdict.REFINED,
+    full_note="not run: needs a GPU (CelebA size; scripts/gpu_scale.sh, about 6-8 min on an H200; issue 19)",
     expected_full=None,
     kind="trained",
     rules=_c1_rules,
@@ -384,6 +389,7 @@ SCALE_C2_RULES = isotropy_at_matched_rate(settings=("lambda=0", "lambda=0.5"), a
     "distortion) gives a more isotropic posterior than the pixel loss (lambda = 0): lower A_post = E_x Var_i log "
     "s_i(x) (conv VAE on 64 x 64 x 3 crops, quick 16 x 16 x 3).",
     expected=Verdict.OPEN,
+    full_note="not run: needs a GPU (CelebA size; scripts/gpu_scale.sh, about 6-8 min on an H200; issue 19)",
     expected_full=None,
     kind="trained",
     rules=SCALE_C2_RULES,

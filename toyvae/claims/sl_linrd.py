@@ -87,6 +87,7 @@ LINRD_RULES = Rules(
     "the source's entropy h(X) while every principal component is coded (the ELBO bound met with equality) and exceeds "
     "it once a component is dropped; trained linear VAEs with a learned sigma land on that line.",
     expected=Verdict.OPEN,
+    full_note="not run: added after the 2026-12-06 CPU run of its family (nl26_sl_mb: about 1 h on 2 shared cores; ~1.5 H100 min by scripts/gpu_full.sh nl26_sl_mb)",
     kind="trained",
     rules=LINRD_RULES,
     tolerances=(

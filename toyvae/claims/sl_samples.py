@@ -33,7 +33,7 @@ AGG_SAMPLE_RULES = Rules(
     expected=Verdict.CONFIRMED,
     kind="trained",
     rules=AGG_SAMPLE_RULES,
-    full_note="full profile not run",
+    full_note="not run: added after the 2026-12-06 CPU run of its family (nl26_sl_mb: about 1 h on 2 shared cores; ~1.5 H100 min by scripts/gpu_full.sh nl26_sl_mb)",
     tolerances=(
         Tolerance("resolves", RESOLVES, "MB.Samples' control: the proxy separates white noise from the data by an "
                   "order of magnitude"),
