@@ -100,7 +100,11 @@ SAMPLE_RULES = Rules(
             "two-stage pipeline's samples are 10x better than the direct single stage's (1.9-2.6 against 22.7-26.8), "
             "but the single stage ends 11-12% below its target gamma~ = 2 (premise: within 5%), so that comparison "
             "is untestable at this plan. Proxy controls: white noise scores 540x the data floor and 625x a Gaussian "
-            "with the data's covariance. New (issue 21, item 7).",
+            "with the data's covariance. New (issue 21, item 7). "
+            "Scope of the proxy: a Frechet distance compares means and covariances only (here in 16 PCA directions), "
+            "so a Gaussian with the data's covariance scores at the data's own floor (0.081 against 0.093): it "
+            "measures how far samples are from the data's first two moments (the excess variance of noisy samples, "
+            "the lost variance of blurred ones), not the finer structure a perceptual measure would see.",
 )
 def check_samples(profile: Profile) -> Outcome:
     m = sq.measure_patch_samples(profile)

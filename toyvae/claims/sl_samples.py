@@ -46,7 +46,11 @@ AGG_SAMPLE_RULES = Rules(
             "in every seed (mean distance 29.8/20.9/15.3/9.7/5.8 against KL_agg 12.7/4.3/2.0/0.9/0.4 nats for beta "
             "0.1/0.3/0.6/1.2/3). Where one seed departs from the beta order (beta 3 samples worse than beta 1.2: "
             "7.6 vs 7.3), its KL_agg departs too (0.77 vs 0.70). Beta is the only lever here, so this is an "
-            "association across beta, not an intervention on q(z). New (issue 21, item 7).",
+            "association across beta, not an intervention on q(z). New (issue 21, item 7). "
+            "Scope of the proxy: a Frechet distance compares means and covariances only (here in 16 PCA directions), "
+            "so a Gaussian with the data's covariance scores at the data's own floor (0.081 against 0.093): it "
+            "measures how far samples are from the data's first two moments (the excess variance of noisy samples, "
+            "the lost variance of blurred ones), not the finer structure a perceptual measure would see.",
 )
 def check_aggregate_samples(profile: Profile) -> Outcome:
     m = sq.measure_aggregate_samples(profile)
