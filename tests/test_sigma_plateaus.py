@@ -148,8 +148,12 @@ def _boundary_states(shape: int, tau: float, noise: float, runs: int) -> tuple[i
     return holds, reversed_, tested
 
 
-@pytest.mark.parametrize("shape", [0, 1, 2])
-@pytest.mark.parametrize("tau,noise", [(5.0, 0.0005), (5.0, 0.005), (50.0, 0.01), (150.0, 0.01)])
+# The default run: shape 0 at every noise, and every shape at the longest correlation; --runslow: all 12.
+BOUNDARY_NO = [pytest.param(shape, tau, noise, marks=() if shape == 0 or tau == 150.0 else pytest.mark.slow)
+               for tau, noise in [(5.0, 0.0005), (5.0, 0.005), (50.0, 0.01), (150.0, 0.01)] for shape in (0, 1, 2)]
+
+
+@pytest.mark.parametrize("shape,tau,noise", BOUNDARY_NO)
 def test_no_plateaus_call_keeps_its_level_at_the_boundary(shape, tau, noise):
     """On the boundary, a false 'no plateaus' (the call BS20.A2-plateaus makes) at most alpha / 2, AR(1) noise
     correlated over up to 15 blocks included: it reads the plain index, which noise only raises by selection."""
@@ -157,9 +161,9 @@ def test_no_plateaus_call_keeps_its_level_at_the_boundary(shape, tau, noise):
     assert tested > 0 and _at_most(reversed_ / tested, 0.025, tested)
 
 
-@pytest.mark.parametrize("shape", [0, 1, 2])
-@pytest.mark.parametrize("noise", [0.0005, 0.005])
-def test_plateaus_call_keeps_its_level_at_the_boundary(shape, noise):
+@pytest.mark.parametrize("shape,noise", [(0, 0.0005), (0, 0.005), *(pytest.param(s, n, marks=pytest.mark.slow)
+                                                                      for s in (1, 2) for n in (0.0005, 0.005))])
+def test_plateaus_call_keeps_its_level_at_the_boundary(shape, noise):  # the default run: shape 0; --runslow: all 6
     """On the boundary, a false 'plateaus' at most alpha / 2 for noise correlated over half a block (5 records): the
     selection-bias correction keeps it there (the plain index exceeds log 2 in most such runs)."""
     holds, reversed_, tested = _boundary_states(shape, 5.0, noise, N_SIM // 8)
