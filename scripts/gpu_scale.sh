@@ -42,13 +42,8 @@ else
 fi
 PY=${PYTHON:-python3}
 
-run() {  # one step: its output into log.txt, its exit status reported, never stopping the script
-  echo "== $* ($(date -u +%H:%M:%S))" | tee -a "$OUT/log.txt"
-  local start=$SECONDS
-  "$@" 2>&1 | tee -a "$OUT/log.txt"
-  local rc=${PIPESTATUS[0]}
-  echo "== exit $rc after $((SECONDS - start)) s" | tee -a "$OUT/log.txt"
-}
+# shellcheck source=scripts/_run_step.sh
+. "$(dirname "$0")/_run_step.sh"  # run: one step, logged, its exit status reported, never stopping the script
 
 group() {  # one claim group: its verdict run, then its report folder packed into one file
   local name=$1
