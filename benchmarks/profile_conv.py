@@ -13,27 +13,19 @@ counts them, x 3 for forward + backward) and the float32 matmul peak of the same
 from __future__ import annotations
 
 import argparse
-import time
 from unittest import mock
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+import _timing  # benchmarks/ (the script's folder) is on sys.path
+
 from toyvae import runtime
 
 
-def best_time(fn, *args, repeats=2, inner=1):
-    out = fn(*args)
-    jax.block_until_ready(out)
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        best = min(best, (time.perf_counter() - start) / inner)
-    return best
+def best_time(fn, *args, repeats=2, inner=1):  # this script's defaults
+    return _timing.best_time(fn, *args, repeats=repeats, inner=inner)
 
 
 def layer_table(size, widths, batch, impls):

@@ -11,24 +11,17 @@ and the float32 matmul peak of the same run.
 
 from __future__ import annotations
 
-import time
 
 import jax
 import jax.numpy as jnp
 
+import _timing  # benchmarks/ (the script's folder) is on sys.path
+
 from toyvae import runtime
 
 
-def best_time(fn, *args, repeats=5, inner=20):
-    jax.block_until_ready(fn(*args))
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(inner):
-            out = fn(*args)
-        jax.block_until_ready(out)
-        best = min(best, (time.perf_counter() - start) / inner)
-    return best
+def best_time(fn, *args, repeats=5, inner=20):  # this script's defaults
+    return _timing.best_time(fn, *args, repeats=repeats, inner=inner)
 
 
 def main():
